@@ -1,0 +1,60 @@
+# Baton: every task a developer or CI runs goes through this file.
+#
+#   make demo     run the whole pipeline on a local LocalStack (installs what it needs)
+#   make test     everything CI checks: lint, unit tests, Terraform, checkov, workflows, integration
+#
+# Area-specific targets live next to what they build and are included below.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+DIST ?= dist
+ARTIFACT := $(DIST)/baton-lambda.zip
+
+.PHONY: help install lint fmt test test-unit test-package package clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## Create .venv and install Baton with its dev tools
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+lint: install ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: install ## Format Python and Terraform sources
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	terraform fmt -recursive terraform
+
+test-unit: install ## Unit tests (pytest + moto, no network)
+	$(BIN)/pytest -m "not integration and not packaging"
+
+test-package: install ## Build the artifact twice: byte-identical, and it imports on python3.13
+	$(BIN)/pytest -m packaging -s
+
+package: install ## Build the reproducible Lambda artifact dist/baton-lambda.zip
+	$(BIN)/python -m consumer.packaging --out $(ARTIFACT)
+
+clean: ## Remove build output and caches (keeps the virtual environments)
+	rm -rf $(DIST) build .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Area targets: Terraform checks, LocalStack and the demo, GitHub workflow checks.
+-include terraform/terraform.mk
+-include tests/localstack/localstack.mk
+-include .github/github.mk
+
+test: lint test-unit test-package ## Everything CI checks

@@ -1,0 +1,109 @@
+"""Configuration is validated at cold start, with every problem named in one error."""
+
+from __future__ import annotations
+
+import pytest
+
+from relay_common.config import FailurePolicy, FifoSettings, RelaySettings
+from relay_common.errors import ConfigurationError
+
+QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-relay"
+
+
+def test_relay_defaults() -> None:
+    settings = RelaySettings.from_env({"BATON_QUEUE_URL": QUEUE})
+    assert settings.wait_time == 10
+    assert settings.time_budget is None
+    assert settings.max_hops == 100
+    assert settings.core.queue_name == "baton-relay"
+    assert settings.core.deadline_guard is True
+    assert settings.core.processor == "consumer.processors.digest:process"
+
+
+def test_relay_reads_everything() -> None:
+    settings = RelaySettings.from_env(
+        {
+            "BATON_QUEUE_URL": QUEUE,
+            "BATON_WAIT_TIME_SECONDS": "20",
+            "BATON_TIME_BUDGET_SECONDS": "45.5",
+            "BATON_MAX_HOPS": "3",
+            "BATON_MESSAGE_TIMEOUT_SECONDS": "2.5",
+            "BATON_SAFETY_MARGIN_SECONDS": "1",
+            "BATON_DEADLINE_GUARD": "off",
+            "BATON_MAX_RECEIVE_COUNT": "5",
+            "BATON_RETRY_BACKOFF_SECONDS": "10",
+            "BATON_RETRY_BACKOFF_MAX_SECONDS": "60",
+        }
+    )
+    assert (settings.wait_time, settings.time_budget, settings.max_hops) == (20, 45.5, 3)
+    assert (settings.backoff_base, settings.backoff_max) == (10, 60)
+    core = settings.core
+    assert (core.message_timeout, core.safety_margin, core.deadline_guard, core.max_receive_count) == (
+        2.5,
+        1.0,
+        False,
+        5,
+    )
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        RelaySettings.from_env(
+            {
+                "BATON_WAIT_TIME_SECONDS": "25",
+                "BATON_MAX_HOPS": "many",
+                "BATON_DEADLINE_GUARD": "maybe",
+                "BATON_MESSAGE_TIMEOUT_SECONDS": "0",
+            }
+        )
+    message = str(caught.value)
+    assert "BATON_QUEUE_URL is not set" in message
+    assert "BATON_WAIT_TIME_SECONDS=25 is above the maximum of 20" in message
+    assert "BATON_MAX_HOPS='many' is not an integer" in message
+    assert "BATON_DEADLINE_GUARD='maybe' is not a boolean" in message
+    assert "BATON_MESSAGE_TIMEOUT_SECONDS=0 is below the minimum" in message
+
+
+@pytest.mark.parametrize("wait", ["0", "21", "-1"])
+def test_wait_time_outside_1_to_20_is_refused(wait: str) -> None:
+    with pytest.raises(ConfigurationError, match="BATON_WAIT_TIME_SECONDS"):
+        RelaySettings.from_env({"BATON_QUEUE_URL": QUEUE, "BATON_WAIT_TIME_SECONDS": wait})
+
+
+def test_backoff_cap_below_base_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="BATON_RETRY_BACKOFF_MAX_SECONDS=5 is below"):
+        RelaySettings.from_env(
+            {
+                "BATON_QUEUE_URL": QUEUE,
+                "BATON_RETRY_BACKOFF_SECONDS": "10",
+                "BATON_RETRY_BACKOFF_MAX_SECONDS": "5",
+            }
+        )
+
+
+def test_fifo_defaults_to_skip() -> None:
+    settings = FifoSettings.from_env({"BATON_QUEUE_URL": QUEUE + ".fifo"})
+    assert settings.failure_policy is FailurePolicy.SKIP
+    assert settings.core.message_timeout == 5.0
+
+
+@pytest.mark.parametrize("max_receive", [None, "1"])
+def test_hold_group_needs_max_receive_count_of_two(max_receive: str | None) -> None:
+    environ = {"BATON_QUEUE_URL": QUEUE, "BATON_FAILURE_POLICY": "hold_group"}
+    if max_receive:
+        environ["BATON_MAX_RECEIVE_COUNT"] = max_receive
+    with pytest.raises(ConfigurationError, match="hold_group needs the queue's maxReceiveCount") as caught:
+        FifoSettings.from_env(environ)
+    assert "dead-lettered on their first receive" in str(caught.value)
+
+
+def test_hold_group_with_retries_is_accepted() -> None:
+    settings = FifoSettings.from_env(
+        {"BATON_QUEUE_URL": QUEUE, "BATON_FAILURE_POLICY": "HOLD_GROUP", "BATON_MAX_RECEIVE_COUNT": "3"}
+    )
+    assert settings.failure_policy is FailurePolicy.HOLD_GROUP
+
+
+def test_unknown_policy_lists_the_choices() -> None:
+    with pytest.raises(ConfigurationError, match="is not one of: skip, hold_group"):
+        FifoSettings.from_env({"BATON_QUEUE_URL": QUEUE, "BATON_FAILURE_POLICY": "retry"})

@@ -19,7 +19,7 @@ ARTIFACT := $(DIST)/baton-lambda.zip
 .PHONY: help install lint fmt test test-unit test-package package clean
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-26s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed ## Create .venv and install Baton with its dev tools
 
@@ -57,4 +57,4 @@ clean: ## Remove build output and caches (keeps the virtual environments)
 -include tests/localstack/localstack.mk
 -include .github/github.mk
 
-test: lint test-unit test-package ## Everything CI checks
+test: lint test-unit test-package test-localstack-executor ## Everything CI checks

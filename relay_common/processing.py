@@ -20,6 +20,7 @@ from relay_common.deadline import Budget, deadline_guard
 from relay_common.errors import (
     ConfigurationError,
     DeadlineExceeded,
+    InvalidMessageError,
     MessageError,
     OutOfTime,
 )
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from relay_common.config import CoreSettings
+
+BODY_PREVIEW = 200
+"""Characters of an unparsable body quoted in its failure log line."""
 
 DUPLICATE = "duplicate"
 """Status a processor returns (in `{"status": ...}`) when the object version was already recorded."""
@@ -59,8 +63,9 @@ logged) or None, and raises to fail the message."""
 def load_processor(spec: str) -> Processor:
     """Resolve `package.module:function` to a processor, checking it at cold start.
 
-    If the processor's module defines `check_configuration()`, it is called here so a processor's own
-    configuration errors (a missing table name, say) also stop the function at cold start.
+    If the processor's module defines `setup()`, it is called here, once per container: the place to
+    validate the processor's own configuration (a missing table name stops the cold start) and to create its
+    clients, so that cost is paid during INIT and not inside the first message's deadline.
     """
     module_name, sep, attribute = spec.partition(":")
     if not sep or not module_name or not attribute:
@@ -89,9 +94,9 @@ def load_processor(spec: str) -> Processor:
         ) from None
     except ValueError:  # builtins without a signature: accept and let a call fail loudly
         pass
-    check = getattr(module, "check_configuration", None)
-    if callable(check):
-        check()
+    setup = getattr(module, "setup", None)
+    if callable(setup):
+        setup()
     processor: Processor = target
     return processor
 
@@ -159,6 +164,7 @@ class MessageEngine:
     ) -> MessageResult:
         """Process one message; never raises for a message-level failure."""
         started = time.monotonic()
+        current: ObjectRef | None = None
         with logger.append_context_keys(message_id=message_id, receive_count=receive_count):
             try:
                 parsed = parse_message(body, message_id)
@@ -178,14 +184,14 @@ class MessageEngine:
                 )
                 duplicates = 0
                 with deadline_guard(seconds, message_id, enabled=self._settings.deadline_guard):
-                    for ref in parsed.objects:
-                        duplicates += self._run(ref, context)
+                    for current in parsed.objects:
+                        duplicates += self._run(current, context)
             except MessageError as error:
-                return self._failed(message_id, error, receive_count, started)
+                return self._failed(error, receive_count, started, current, body)
             except Exception as error:  # noqa: BLE001 - a processor's own error must not crash the batch
                 wrapped = MessageError(message_id, f"{type(error).__name__}: {error}")
                 wrapped.__cause__ = error
-                return self._failed(message_id, wrapped, receive_count, started)
+                return self._failed(wrapped, receive_count, started, current, body)
             count(Metric.PROCESSED)
             count(Metric.DUPLICATES, duplicates)
             elapsed = time.monotonic() - started
@@ -218,8 +224,14 @@ class MessageEngine:
             return int(duplicate)
 
     def _failed(
-        self, message_id: str, error: MessageError, receive_count: int, started: float
+        self,
+        error: MessageError,
+        receive_count: int,
+        started: float,
+        current: ObjectRef | None,
+        body: str | None,
     ) -> MessageResult:
+        message_id = error.message_id
         count(Metric.FAILED)
         if isinstance(error, DeadlineExceeded):
             count(Metric.DEADLINE_EXCEEDED)
@@ -227,11 +239,15 @@ class MessageEngine:
         will_dead_letter = limit is not None and receive_count >= limit
         if will_dead_letter:
             count(Metric.DEAD_LETTERED)
-        details = {
+        details: dict[str, Any] = {
             "error_type": type(error).__name__,
             "error": error.reason,
             "dead_letter_next": will_dead_letter,
         }
+        if current is not None:
+            details["object"] = current.uri
+        if isinstance(error, InvalidMessageError):
+            details["body_preview"] = (body or "")[:BODY_PREVIEW]
         if error.__cause__ is not None and not isinstance(error.__cause__, MessageError):
             logger.error("message failed", extra=details, exc_info=error.__cause__)
         else:

@@ -28,9 +28,9 @@ class ChaosError(RuntimeError):
     """The failure the chaos processor raises on purpose."""
 
 
-def check_configuration() -> None:
-    """Called at cold start by the processor loader."""
-    digest.check_configuration()
+def setup() -> None:
+    """Called once at cold start by the processor loader."""
+    digest.setup()
     _hang_seconds()
 
 

@@ -84,9 +84,10 @@ class ResultStore:
         return True
 
 
-def check_configuration() -> None:
-    """Called at cold start by the processor loader."""
-    _table_name()
+def setup() -> None:
+    """Called once at cold start by the processor loader: validate the table name, create the clients."""
+    _store()
+    clients.s3()
 
 
 def _table_name() -> str:

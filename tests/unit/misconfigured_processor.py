@@ -7,7 +7,7 @@ from typing import Any
 from relay_common.errors import ConfigurationError
 
 
-def check_configuration() -> None:
+def setup() -> None:
     raise ConfigurationError("MISCONFIGURED_SETTING is not set")
 
 

@@ -151,7 +151,7 @@ def test_the_object_is_streamed_never_read_whole(aws: Aws, monkeypatch: pytest.M
 def test_invalid_table_name_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BATON_RESULTS_TABLE", "no spaces allowed")
     with pytest.raises(ConfigurationError, match="not a valid DynamoDB table name"):
-        digest.check_configuration()
+        digest.setup()
 
 
 class TestChaos:
@@ -175,4 +175,4 @@ class TestChaos:
         monkeypatch.setenv("BATON_RESULTS_TABLE", "baton-results")
         monkeypatch.setenv("BATON_CHAOS_HANG_SECONDS", "forever")
         with pytest.raises(ConfigurationError, match="BATON_CHAOS_HANG_SECONDS"):
-            chaos.check_configuration()
+            chaos.setup()

@@ -9,19 +9,22 @@ import pytest
 
 from consumer import fifo_handler
 from consumer.fifo_handler import FifoConsumer
-from consumer.processors import chaos, digest
+from consumer.processors import digest
 from relay_common.config import CoreSettings, FailurePolicy, FifoSettings
 from relay_common.errors import ConfigurationError
-from relay_common.processing import MessageEngine, ProcessingContext
+from relay_common.processing import MessageEngine, load_processor
 from tests.unit.builders import Aws, FakeContext, Queue, body_for_upload
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
-    from relay_common.events import ObjectRef
     from tests.unit.conftest import LogReader
 
-FUNCTION_TIMEOUT = 5.0
+FUNCTION_TIMEOUT = 8.0
+MESSAGE_TIMEOUT = 1.2
+SAFETY_MARGIN = 0.75
+# The invariant the Terraform stack enforces: a whole batch fits inside the function timeout.
+assert 5 * MESSAGE_TIMEOUT + SAFETY_MARGIN <= FUNCTION_TIMEOUT
 
 
 @pytest.fixture(autouse=True)
@@ -92,19 +95,18 @@ def make_consumer(
     aws: Aws,
     *,
     policy: FailurePolicy = FailurePolicy.SKIP,
-    processor: Callable[[ObjectRef, ProcessingContext], Any] = chaos.process,
-    message_timeout: float = 0.8,
+    processor: str = "consumer.processors.chaos:process",
+    message_timeout: float = MESSAGE_TIMEOUT,
     max_receive_count: int = 1,
 ) -> FifoConsumer:
     core = CoreSettings(
         queue_url=queue.url,
         message_timeout=message_timeout,
-        safety_margin=0.75,
+        safety_margin=SAFETY_MARGIN,
         max_receive_count=max_receive_count,
     )
-    return FifoConsumer(
-        FifoSettings(core=core, failure_policy=policy), MessageEngine(core, processor), sqs=aws.sqs
-    )
+    engine = MessageEngine(core, load_processor(processor))  # as at cold start: setup() creates the clients
+    return FifoConsumer(FifoSettings(core=core, failure_policy=policy), engine, sqs=aws.sqs)
 
 
 def send_uploads(aws: Aws, queue: Queue, names: list[str], group: str) -> dict[str, str]:
@@ -209,7 +211,7 @@ def test_an_all_failed_batch_is_returned_not_raised(aws: Aws) -> None:
 def test_hanging_past_the_function_timeout_is_interrupted_in_time(aws: Aws) -> None:
     queue = aws.queue("hangs", fifo=True, max_receive=1)
     ids = send_uploads(aws, queue, [f"{i}-hang-on-purpose.txt" for i in range(5)], group="g")
-    mapping = Mapping(queue, make_consumer(queue, aws, message_timeout=0.8))
+    mapping = Mapping(queue, make_consumer(queue, aws))
     failed = mapping.invoke(mapping.poll())  # asserts the invocation ended inside the 5 s timeout
     assert failed == list(ids.values())
 

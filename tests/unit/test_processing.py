@@ -34,6 +34,7 @@ from tests.unit.builders import (
 
 if TYPE_CHECKING:
     from relay_common.events import ObjectRef
+    from tests.unit.conftest import LogReader
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-relay"
 
@@ -213,3 +214,15 @@ def test_idempotency_lets_a_failed_version_be_retried(aws: Aws) -> None:
     recorder.fail_on = None
     assert subject.process("m-1", message, receive_count=2, budget=budget()).outcome is Outcome.PROCESSED
     assert len(recorder.calls) == 2
+
+
+def test_failure_logs_name_the_object_and_quote_a_bad_body(logs: LogReader) -> None:
+    subject = engine(Recorder(fail_on="b.txt"))
+    subject.process("m-obj", body("a.txt", "b.txt"), receive_count=1, budget=budget())
+    subject.process("m-body", "x" * 500, receive_count=1, budget=budget())
+    first, second = (line for line in logs() if line["message"] == "message failed")
+    assert (first["message_id"], first["object"]) == ("m-obj", "s3://bucket/b.txt")
+    assert "RuntimeError: cannot handle b.txt" in first["error"]
+    assert "body_preview" not in first
+    assert (second["message_id"], second["error_type"]) == ("m-body", "InvalidMessageError")
+    assert second["body_preview"] == "x" * 200

@@ -16,7 +16,7 @@ from consumer.processors import digest
 from consumer.relay_handler import RelayConsumer, StopReason
 from relay_common.config import CoreSettings, RelaySettings
 from relay_common.errors import ConfigurationError
-from relay_common.processing import MessageEngine, ProcessingContext
+from relay_common.processing import MessageEngine, ProcessingContext, load_processor
 from tests.unit.builders import (
     FUNCTION_ARN,
     REGION,
@@ -80,7 +80,7 @@ def make_consumer(
     queue: Queue,
     invoker: Invoker,
     *,
-    processor: Callable[[ObjectRef, ProcessingContext], Any] = digest.process,
+    processor: Callable[[ObjectRef, ProcessingContext], Any] | None = None,
     sqs: Any = None,
     **settings: Any,
 ) -> RelayConsumer:
@@ -89,9 +89,9 @@ def make_consumer(
     relay = RelaySettings(
         core=core, **{"wait_time": 1, **{k: v for k, v in settings.items() if k not in core_fields}}
     )
-    return RelayConsumer(
-        relay, MessageEngine(core, processor), receiver=aws.sqs, sqs=sqs or aws.sqs, invoker=invoker.client
-    )
+    digest.setup()  # what loading the processor does at cold start
+    engine = MessageEngine(core, processor or load_processor("consumer.processors.digest:process"))
+    return RelayConsumer(relay, engine, receiver=aws.sqs, sqs=sqs or aws.sqs, invoker=invoker.client)
 
 
 def upload(aws: Aws, queue: Queue, count: int, prefix: str = "in/file") -> list[str]:

@@ -1,0 +1,1 @@
+"""Baton's process-based Lambda runtime executor for LocalStack (test infrastructure)."""

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PLUGIN_DIR = HERE / "process-executor"
-RUNTIME_SCRIPT_MARKER = "baton_localstack_executor/runtime.py"
+PLUGIN_DIR = HERE / "plugins"
+RUNTIME_SCRIPT_MARKER = "baton_localstack/runtime.py"
+DYNAMODB_PROVIDER = "baton_moto"
 
 LOCALSTACK_VERSION = "4.14.0"
 # localstack-core 4.14.0 resolves to dependency versions that fail at import or start; these pins work.
@@ -430,6 +431,8 @@ def start_host(settings: Settings) -> None:
             "GATEWAY_LISTEN": f"{settings.host}:{settings.port}",
             "SERVICES": settings.services,
             "LAMBDA_RUNTIME_EXECUTOR": EXECUTOR_NAME,
+            # LocalStack's DynamoDB downloads Java and DynamoDB Local on first use; serve it from moto.
+            "PROVIDER_OVERRIDE_DYNAMODB": DYNAMODB_PROVIDER,
             "BATON_LAMBDA_WORK_DIR": str(settings.lambda_dir),
             "BATON_LAMBDA_RUNTIME_PACKAGES": str(settings.venv / "lambda-runtime"),
             "FILESYSTEM_ROOT": str(filesystem),

@@ -402,3 +402,48 @@ def test_sqs_event_source_mapping_invokes_the_function(
             except lambda_client.exceptions.ResourceNotFoundException:
                 break
             time.sleep(0.5)
+
+
+def test_dynamodb_answers_conditional_writes_and_index_queries(aws_client: Callable[[str], Any]) -> None:
+    """DynamoDB works without the download LocalStack's default provider needs (host mode serves it from
+    moto); the results table relies on conditional puts and the `recent` index."""
+    dynamodb = aws_client("dynamodb")
+    table = f"baton-it-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "day", "processed_at")
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "recent",
+                "KeySchema": [
+                    {"AttributeName": "day", "KeyType": "HASH"},
+                    {"AttributeName": "processed_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    try:
+        item = {
+            "pk": {"S": "b/k"},
+            "sk": {"S": "s#1"},
+            "day": {"S": "2026-11-22"},
+            "processed_at": {"S": "1"},
+        }
+        dynamodb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
+            dynamodb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        found = dynamodb.query(
+            TableName=table,
+            IndexName="recent",
+            KeyConditionExpression="#d = :d",
+            ExpressionAttributeNames={"#d": "day"},
+            ExpressionAttributeValues={":d": {"S": "2026-11-22"}},
+        )
+        assert found["Count"] == 1
+    finally:
+        dynamodb.delete_table(TableName=table)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
 
 if TYPE_CHECKING:
-    from baton_localstack_executor.executor import ProcessRuntimeExecutor
+    from baton_localstack.executor import ProcessRuntimeExecutor
 
 
 class ProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):
@@ -17,6 +17,6 @@ class ProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):
 
     def load(self, *args: Any, **kwargs: Any) -> type[ProcessRuntimeExecutor]:
         """Import the executor only when LocalStack selects it."""
-        from baton_localstack_executor.executor import ProcessRuntimeExecutor
+        from baton_localstack.executor import ProcessRuntimeExecutor
 
         return ProcessRuntimeExecutor

@@ -1,0 +1,380 @@
+"""`baton drain`: run the relay loop on this machine against a queue (backfills, debugging).
+
+The loop is the relay function's own (`RelayConsumer.drain`): long-poll up to 10 messages, process each under
+its deadline, delete what succeeded, back failures off with a growing visibility timeout. It stops when a long
+poll comes back empty, when `--max-seconds` is up, or on Ctrl-C: the first Ctrl-C lets the current round
+finish (its deletes and visibility changes are made) and stops before the next; a second one aborts at once,
+and whatever was in flight returns to the queue when its visibility timeout ends. Nothing is lost either way.
+
+Settings come from the options, then the environment variables the function itself reads
+(BATON_PROCESSOR, BATON_MESSAGE_TIMEOUT_SECONDS, ...), then the stack; the queue's redrive policy gives
+maxReceiveCount. Runs in the main thread: the deadline guard interrupts a processor with SIGALRM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from consumer.cli import ui
+from consumer.cli.argtypes import int_between, positive_float
+from consumer.cli.aws import Aws, CliError, queue_name, resource
+from consumer.cli.resources import max_receive_count, queue_attributes
+from consumer.cli.stack import discover
+from consumer.relay_handler import RelayConsumer, RelaySummary, StopReason
+from relay_common import clients
+from relay_common.config import DEFAULT_PROCESSOR, RelaySettings
+from relay_common.deadline import Budget, in_main_thread
+from relay_common.observability import logger, metrics
+from relay_common.processing import MessageEngine
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from types import FrameType
+
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+EXIT_FAILED_MESSAGES = 3
+EXIT_INTERRUPTED = 130
+UNLIMITED_SECONDS = 10 * 365 * 24 * 3600.0
+RESULT_PROCESSORS = (DEFAULT_PROCESSOR, "consumer.processors.chaos:process")
+"""Processors that record results in BATON_RESULTS_TABLE."""
+
+EPILOG = """\
+examples:
+  baton drain --stack terraform/stacks/relay
+  baton drain --queue-url "$QUEUE_URL" --table baton-demo-results --max-seconds 900
+  baton drain --outputs relay.json --processor mypackage.backfill:process --message-timeout 120
+  BATON_PROCESSOR=consumer.processors.chaos:process baton drain --stack terraform/stacks/relay --verbose
+
+Ctrl-C once: the current round finishes (deletes and visibility changes are made), then the run stops.
+Ctrl-C twice: stops at once; messages in flight return to the queue after their visibility timeout.
+Settings not given as options come from the environment variables the function reads (BATON_PROCESSOR,
+BATON_MESSAGE_TIMEOUT_SECONDS, BATON_RETRY_BACKOFF_SECONDS, ...), then their defaults; maxReceiveCount
+comes from the queue's redrive policy; the stack's idempotency table is used unless --no-idempotency.
+exit status: 0 drained or time up, 3 some messages failed (they stay in the queue), 130 interrupted.
+"""
+
+
+def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Register `baton drain`."""
+    parser = subparsers.add_parser(
+        "drain",
+        parents=parents,
+        help="run the relay loop locally against a queue until it is empty",
+        description="Process a queue's messages on this machine with the relay loop until the queue is\n"
+        "empty, time is up or Ctrl-C; prints the same summary as the relay function.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--idempotency-table", metavar="NAME", help="Powertools idempotency table (default: the stack's)"
+    )
+    parser.add_argument("--no-idempotency", action="store_true", help="do not use the idempotency table")
+    parser.add_argument(
+        "--processor",
+        metavar="MODULE:FUNCTION",
+        help=f"processor to run, importable from here (default: $BATON_PROCESSOR or {DEFAULT_PROCESSOR})",
+    )
+    parser.add_argument(
+        "--wait-time",
+        type=int_between(1, 20),
+        metavar="SECONDS",
+        help="long-poll wait, 1-20 (default $BATON_WAIT_TIME_SECONDS or 10)",
+    )
+    parser.add_argument(
+        "--message-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="deadline per message (default $BATON_MESSAGE_TIMEOUT_SECONDS or 30)",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=positive_float,
+        metavar="SECONDS",
+        help="stop starting rounds after this long (default: no limit)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every message (JSON lines on stderr)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.set_defaults(handler=run)
+
+
+@dataclass(slots=True)
+class StopFlag:
+    """Set by the first Ctrl-C; the second one raises KeyboardInterrupt."""
+
+    requested: bool = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
+class LocalContext:
+    """Stands in for the Lambda context: the time left for the whole run."""
+
+    aws_request_id = ""
+    function_name = "baton-drain"
+    invoked_function_arn = ""
+    memory_limit_in_mb = 0
+
+    def __init__(self, seconds: float, clock: Any = time.monotonic) -> None:
+        self._clock = clock
+        self._ends = clock() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left."""
+        return int((self._ends - self._clock()) * 1000)
+
+
+class MessageScopedContext(LocalContext):
+    """What idempotency sees: an in-progress record lives no longer than one message's deadline, so a run
+    aborted mid-message does not block that object for the whole (unlimited) run time."""
+
+    def __init__(self, run: LocalContext, message_timeout: float, margin: float) -> None:
+        super().__init__(0)
+        self._run = run
+        self._cap = (message_timeout + margin) * 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        """The smaller of the run's time and one message's deadline (plus margin)."""
+        return int(min(self._run.get_remaining_time_in_millis(), self._cap))
+
+
+@contextmanager
+def environment(updates: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) environment variables for the block, then restore them."""
+    saved = {name: os.environ.get(name) for name in updates}
+    try:
+        for name, value in updates.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run(args: argparse.Namespace, aws: Aws) -> int:
+    """`baton drain`."""
+    if not in_main_thread():
+        raise CliError("baton drain must run in the main thread (the deadline guard uses SIGALRM)")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # --processor modules of the project baton is run from
+    stack = discover(args)
+    queue_url = stack.queue_url or os.environ.get("BATON_QUEUE_URL") or stack.require("queue_url")
+    attributes = queue_attributes(aws, queue_url)
+    if attributes.get("FifoQueue") == "true":
+        ui.warn("this is a FIFO queue: the relay loop keeps group order but retries with its own backoff")
+    updates = _settings_environment(
+        args,
+        aws,
+        results_table=stack.results_table,
+        idempotency_table=stack.idempotency_table,
+        queue_url=queue_url,
+        attributes=attributes,
+    )
+    with environment(updates):
+        clients.reset()  # processors build their clients from the environment set above
+        try:
+            return _drain(args, aws, queue_url, attributes)
+        finally:
+            clients.reset()
+            metrics.clear_metrics()
+
+
+def _settings_environment(
+    args: argparse.Namespace,
+    aws: Aws,
+    *,
+    results_table: str | None,
+    idempotency_table: str | None,
+    queue_url: str,
+    attributes: dict[str, str],
+) -> dict[str, str | None]:
+    env = os.environ
+    table = results_table or env.get("BATON_RESULTS_TABLE") or None
+    processor = args.processor or env.get("BATON_PROCESSOR") or DEFAULT_PROCESSOR
+    if processor in RESULT_PROCESSORS:
+        if not table:
+            raise CliError(f"no results table: {processor} records results there; pass --table or --stack")
+        with resource(aws, "results table", table):
+            aws.dynamodb().describe_table(TableName=table)
+    idempotency = None
+    if not args.no_idempotency:
+        idempotency = (
+            args.idempotency_table or idempotency_table or env.get("BATON_IDEMPOTENCY_TABLE") or None
+        )
+        if idempotency:
+            with resource(aws, "idempotency table", idempotency):
+                aws.dynamodb().describe_table(TableName=idempotency)
+    updates: dict[str, str | None] = {
+        "BATON_QUEUE_URL": queue_url,
+        "BATON_PROCESSOR": processor,
+        "BATON_RESULTS_TABLE": table,
+        "BATON_IDEMPOTENCY_TABLE": idempotency or "",
+        # The SDK clients the processors create read these: make them match the CLI's options.
+        "AWS_REGION": aws.region,
+        "AWS_DEFAULT_REGION": aws.region,
+    }
+    if aws.options.endpoint_url:
+        updates["AWS_ENDPOINT_URL"] = aws.options.endpoint_url
+    if aws.options.profile:
+        updates["AWS_PROFILE"] = aws.options.profile
+    if args.wait_time is not None:
+        updates["BATON_WAIT_TIME_SECONDS"] = str(args.wait_time)
+    if args.message_timeout is not None:
+        updates["BATON_MESSAGE_TIMEOUT_SECONDS"] = str(args.message_timeout)
+    limit = max_receive_count(attributes)
+    if limit is not None and not env.get("BATON_MAX_RECEIVE_COUNT"):
+        updates["BATON_MAX_RECEIVE_COUNT"] = str(limit)
+    return updates
+
+
+def _drain(args: argparse.Namespace, aws: Aws, queue_url: str, attributes: dict[str, str]) -> int:
+    settings = RelaySettings.from_env()
+    engine = MessageEngine.from_settings(settings.core)
+    consumer = RelayConsumer(
+        settings,
+        engine,
+        receiver=aws.sqs(wait_time=settings.wait_time),
+        sqs=aws.sqs(),
+        invoker=aws.lambda_(),  # never called: a local run does not relay
+    )
+    margin = settings.core.safety_margin
+    run_context = LocalContext(UNLIMITED_SECONDS)
+    scoped = MessageScopedContext(run_context, settings.core.message_timeout, margin)
+    engine.start_invocation(cast("LambdaContext", scoped))
+    budget = Budget(run_context, safety_margin=margin, cap=args.max_seconds)
+    summary = RelaySummary(chain_id=f"local-{uuid.uuid4()}", hop=0, trigger="baton drain")
+    waiting = int(attributes.get("ApproximateNumberOfMessages", "0") or 0)
+    visibility = attributes.get("VisibilityTimeout", "?")
+    stop = StopFlag()
+    err = ui.err_console()
+    aborted = False
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
+        sys.stderr.write(
+            "baton: stopping after this round (its deletes and visibility changes are made); "
+            "Ctrl-C again to abort at once\n"
+        )
+        sys.stderr.flush()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    level = logger.log_level
+    logger.setLevel("INFO" if args.verbose else "WARNING")
+    started = time.monotonic()
+    try:
+        with (
+            Progress(
+                SpinnerColumn(),
+                TextColumn(f"draining {queue_name(queue_url)}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TimeElapsedColumn(),
+                console=err,
+                disable=not err.is_terminal,
+            ) as progress,
+            ui.core_logs_to(sys.stderr),  # the display's stderr by now: log lines print above the bar
+        ):
+            task = progress.add_task("drain", total=waiting or None, counts="")
+
+            def on_round(current: RelaySummary) -> None:
+                metrics.clear_metrics()  # nothing publishes them locally; keep Powertools from flushing
+                done = current.processed + current.failed + current.test_events
+                total = progress.tasks[0].total
+                progress.update(
+                    task,
+                    completed=done,
+                    total=max(total or 0, done) or None,
+                    counts=f"processed {current.processed} · failed {current.failed} "
+                    f"· rounds {current.rounds}",
+                )
+
+            consumer.drain(budget, summary, on_round=on_round, stop_requested=stop)
+    except KeyboardInterrupt:
+        aborted = True
+        summary.stop_reason = StopReason.INTERRUPTED
+        summary.seconds = time.monotonic() - started
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        logger.setLevel(level)
+    _report(args, queue_url, summary, aborted=aborted, visibility=visibility)
+    if summary.stop_reason is StopReason.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED_MESSAGES if summary.failed else 0
+
+
+STOP_TEXT = {
+    StopReason.DRAINED: "drained: a long poll came back empty",
+    StopReason.TIME_BUDGET: "time is up (--max-seconds): no room for another round",
+    StopReason.INTERRUPTED: "stopped on Ctrl-C between rounds",
+    StopReason.HOP_LIMIT: "hop limit",
+}
+
+
+def _report(
+    args: argparse.Namespace, queue_url: str, summary: RelaySummary, *, aborted: bool, visibility: str
+) -> None:
+    if aborted:
+        ui.notice(
+            "aborted: messages received in the last round and not yet deleted return to the queue when their "
+            f"visibility timeout ({visibility}s) ends; nothing is lost"
+        )
+    if args.json:
+        ui.print_json(summary.as_dict())
+        return
+    table = Table(
+        title=f"baton drain · {queue_name(queue_url)}", title_justify="left", show_header=False, box=None
+    )
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for name in (
+        "received",
+        "processed",
+        "failed",
+        "test_events",
+        "deleted",
+        "released",
+        "delete_failures",
+        "rounds",
+    ):
+        table.add_row(name.replace("_", " "), str(getattr(summary, name)))
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    reason = summary.stop_reason
+    stopped = (
+        "aborted on a second Ctrl-C" if aborted else STOP_TEXT.get(reason, str(reason)) if reason else "?"
+    )
+    table.add_row("stopped", stopped)
+    out = ui.console()
+    out.print(table)
+    if summary.failed:
+        out.print(
+            f"{ui.plural(summary.failed, 'message')} failed: they stay in the queue with a backoff and "
+            "move to the DLQ after maxReceiveCount receives (see `baton dlq peek`)"
+        )

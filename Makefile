@@ -16,7 +16,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 DIST ?= dist
 ARTIFACT := $(DIST)/baton-lambda.zip
 
-.PHONY: help install lint fmt test test-unit test-package package clean
+.PHONY: help install lint fmt test test-unit test-package package bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-26s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ test-package: install ## Build the artifact twice: byte-identical, and it import
 package: install ## Build the reproducible Lambda artifact dist/baton-lambda.zip
 	$(BIN)/python -m consumer.packaging --out $(ARTIFACT)
 
+bench: install ## Benchmarks that print figures: digest throughput and memory, engine overhead per message
+	$(BIN)/python -m tests.bench.bench_core
+
 clean: ## Remove build output and caches (keeps the virtual environments)
 	rm -rf $(DIST) build .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
@@ -57,4 +60,4 @@ clean: ## Remove build output and caches (keeps the virtual environments)
 -include tests/localstack/localstack.mk
 -include .github/github.mk
 
-test: lint test-unit test-package test-localstack-executor ## Everything CI checks
+test: lint test-unit test-package test-terraform checkov test-workflows test-localstack-executor test-integration ## Everything CI checks

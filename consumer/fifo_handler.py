@@ -27,7 +27,7 @@ from relay_common import clients
 from relay_common.config import FailurePolicy, FifoSettings
 from relay_common.deadline import Budget, deadline_guard
 from relay_common.errors import DeadlineExceeded, HeldBehindFailure, MessageError
-from relay_common.observability import Metric, count, logger, metrics, tracer
+from relay_common.observability import Metric, count, logger, metrics, tracer, with_counts
 from relay_common.processing import MessageEngine, Outcome
 from relay_common.sqs import Receipt, change_visibility
 
@@ -132,6 +132,7 @@ def consumer() -> FifoConsumer:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@with_counts
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point for the SQS FIFO event source mapping."""
     return consumer().handle(event, context)

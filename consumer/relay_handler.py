@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from relay_common import clients
 from relay_common.config import RelaySettings
 from relay_common.deadline import Budget, Clock
-from relay_common.observability import Metric, count, logger, metrics, tracer
+from relay_common.observability import Metric, count, logger, metrics, tracer, with_counts
 from relay_common.processing import MessageEngine, MessageResult, Outcome
 from relay_common.relay import Baton, pass_baton
 from relay_common.sqs import Receipt, change_visibility, delete_messages
@@ -249,6 +249,7 @@ def consumer() -> RelayConsumer:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@with_counts
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point for the schedule and for the relay's own asynchronous invocations."""
     return consumer().handle(event, context)

@@ -6,8 +6,12 @@ The service name comes from `POWERTOOLS_SERVICE_NAME` and the namespace from `PO
 
 from __future__ import annotations
 
+import functools
 import os
+from collections import Counter
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -45,7 +49,40 @@ class Metric(StrEnum):
     HOP_LIMIT = "RelayHopLimitReached"
 
 
+_counts: Counter[Metric] = Counter()
+
+
 def count(metric: Metric, value: int = 1) -> None:
-    """Add `value` to a count metric (nothing is emitted for 0)."""
+    """Add `value` to a count metric. Counts are summed in memory and published once per invocation, so a run
+    of thousands of messages emits one EMF document, not one value per message."""
     if value:
+        _counts[metric] += value
+
+
+def publish_counts() -> None:
+    """Hand the invocation's summed counts to Powertools Metrics (flushed by `log_metrics`)."""
+    for metric, value in sorted(_counts.items()):
         metrics.add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
+    _counts.clear()
+
+
+def discard_counts() -> None:
+    """Forget the summed counts (a local run such as `baton drain` publishes none)."""
+    _counts.clear()
+    metrics.clear_metrics()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_counts(handler: F) -> F:
+    """Publish the counts when the handler returns or raises; place it inside `metrics.log_metrics`."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            publish_counts()
+
+    return wrapper  # type: ignore[return-value]

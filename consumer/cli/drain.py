@@ -42,7 +42,7 @@ from consumer.relay_handler import RelayConsumer, RelaySummary, StopReason
 from relay_common import clients
 from relay_common.config import DEFAULT_PROCESSOR, RelaySettings
 from relay_common.deadline import Budget, in_main_thread
-from relay_common.observability import logger, metrics
+from relay_common.observability import discard_counts, logger
 from relay_common.processing import MessageEngine
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
             return _drain(args, aws, queue_url, attributes)
         finally:
             clients.reset()
-            metrics.clear_metrics()
+            discard_counts()
 
 
 def _settings_environment(
@@ -305,7 +305,7 @@ def _drain(args: argparse.Namespace, aws: Aws, queue_url: str, attributes: dict[
             task = progress.add_task("drain", total=waiting or None, counts="")
 
             def on_round(current: RelaySummary) -> None:
-                metrics.clear_metrics()  # nothing publishes them locally; keep Powertools from flushing
+                discard_counts()  # nothing publishes metrics locally
                 done = current.processed + current.failed + current.test_events
                 total = progress.tasks[0].total
                 progress.update(

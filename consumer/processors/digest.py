@@ -86,6 +86,7 @@ class ResultStore:
 
 def setup() -> None:
     """Called once at cold start by the processor loader: validate the table name, create the clients."""
+    _table_name()
     _store()
     clients.s3()
 

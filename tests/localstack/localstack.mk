@@ -21,3 +21,21 @@ localstack-status: ## Show whether LocalStack runs, where it listens and where i
 
 test-localstack-executor: install localstack-up ## Tests of the process-based Lambda executor against LocalStack
 	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/pytest tests/localstack/test_process_executor.py -m integration
+
+# ---------------------------------------------------------------------------------------------------------------
+# Baton on LocalStack: the stacks applied with terraform, end-to-end tests, and the demo.
+# ---------------------------------------------------------------------------------------------------------------
+
+.PHONY: test-integration demo demo-down
+
+test-integration: install package localstack-up ## End-to-end tests: both stacks applied to LocalStack, real uploads
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) BATON_REQUIRE_LOCALSTACK=1 $(BIN)/pytest tests/integration -m integration
+
+demo: install package localstack-up ## Run the demo pipeline end to end on LocalStack (both variants) and summarise
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.integration.demo up
+
+demo-down: ## Destroy the demo stacks and stop LocalStack
+	@if [ -d .demo ] && [ -x $(BIN)/python ]; then \
+	  AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.integration.demo down || exit 1; fi
+	@$(LOCALSTACK_CTL) down
+	rm -rf .demo

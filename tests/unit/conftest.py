@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from relay_common import clients
-from relay_common.observability import logger, metrics
+from relay_common.observability import discard_counts, logger
 from tests.unit.builders import REGION, Aws
 
 
@@ -28,7 +28,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     clients.reset()
     yield
     clients.reset()
-    metrics.clear_metrics()
+    discard_counts()
 
 
 @pytest.fixture

@@ -248,3 +248,32 @@ def test_cold_start_refuses_hold_group_with_max_receive_count_one(monkeypatch: p
     monkeypatch.setenv("BATON_MAX_RECEIVE_COUNT", "1")
     with pytest.raises(ConfigurationError, match="hold_group needs the queue's maxReceiveCount"):
         fifo_handler.consumer()
+
+
+@pytest.mark.parametrize("trouble", ["fail-on-purpose", "hang-on-purpose"])
+def test_skip_a_batch_of_five_whose_third_fails_reports_only_the_third_and_makes_it_visible(
+    aws: Aws, trouble: str
+) -> None:
+    queue = aws.queue("third", fifo=True, max_receive=3, visibility=300)
+    ids = send_uploads(aws, queue, ["1.txt", "2.txt", f"3-{trouble}.txt", "4.txt", "5.txt"], group="g")
+    mapping = Mapping(queue, make_consumer(queue, aws, max_receive_count=3))
+    failed = mapping.invoke(mapping.poll())
+    assert failed == [ids[f"g/3-{trouble}.txt"]]
+    assert recorded_keys(aws) == {"g/1.txt", "g/2.txt", "g/4.txt", "g/5.txt"}
+    assert queue.depth() == (1, 0), "the third is visible again at once, not after its 300 s visibility"
+
+
+@pytest.mark.parametrize("trouble", ["fail-on-purpose", "hang-on-purpose"])
+def test_hold_group_a_batch_of_five_whose_third_fails_holds_the_rest_of_its_group_only(
+    aws: Aws, trouble: str
+) -> None:
+    queue = aws.queue("third-hold", fifo=True, max_receive=3)
+    ids: dict[str, str] = {}
+    for group, name in (("a", "1"), ("b", "2"), ("a", f"3-{trouble}"), ("a", "4"), ("b", "5")):
+        key = f"{group}/{name}.txt"
+        ids[key] = queue.send(body_for_upload(aws, key, aws.put(key), route="eventbridge"), group=group)
+    consumer = make_consumer(queue, aws, policy=FailurePolicy.HOLD_GROUP, max_receive_count=3)
+    mapping = Mapping(queue, consumer)
+    failed = mapping.invoke(mapping.poll())
+    assert failed == [ids[f"a/3-{trouble}.txt"], ids["a/4.txt"]]
+    assert recorded_keys(aws) == {"a/1.txt", "b/2.txt", "b/5.txt"}

@@ -1,0 +1,310 @@
+# Offline tests of the FIFO stack: the AWS provider is mocked, so "apply" runs only compute values.
+# Computed ARNs and URLs are overridden with realistic values so that the wiring can be asserted.
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { id = "us-east-1", name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+      arn        = "arn:aws:iam::123456789012:user/test"
+      user_id    = "AIDATEST"
+    }
+  }
+
+  # The provider still validates ARN-typed arguments, so computed ARNs need a valid shape.
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
+  }
+}
+
+override_resource {
+  target = module.bucket.aws_s3_bucket.this
+  values = { arn = "arn:aws:s3:::baton-fifo-ingest-123456789012" }
+}
+
+override_resource {
+  target = module.queue.aws_sqs_queue.this
+  values = {
+    arn = "arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"
+    id  = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo.fifo"
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo.fifo"
+  }
+}
+
+override_resource {
+  target = module.queue.aws_sqs_queue.dlq
+  values = {
+    arn = "arn:aws:sqs:us-east-1:123456789012:baton-fifo-dlq.fifo"
+    id  = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo-dlq.fifo"
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo-dlq.fifo"
+  }
+}
+
+override_resource {
+  target = module.results.aws_dynamodb_table.results
+  values = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-results" }
+}
+
+override_resource {
+  target = module.results.aws_dynamodb_table.idempotency
+  values = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-idempotency" }
+}
+
+override_resource {
+  target = module.function.aws_lambda_function.this
+  values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:baton-fifo" }
+}
+
+override_resource {
+  target = module.function.aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-fifo" }
+}
+
+override_resource {
+  target = module.route.aws_cloudwatch_event_rule.this
+  values = { arn = "arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created" }
+}
+
+variables {
+  lambda_zip_path = "../../tests/fixtures/lambda.zip"
+}
+
+run "defaults_wire_the_fifo_route" {
+  assert {
+    condition     = output.variant == "fifo" && output.bucket_name == "baton-fifo-ingest-123456789012"
+    error_message = "The stack must report variant fifo and derive the bucket name from name and account."
+  }
+
+  # Queues: FIFO pair, content-based deduplication (EventBridge sends no deduplication ID), maxReceiveCount 1.
+  assert {
+    condition     = endswith(output.queue_arn, ".fifo") && endswith(output.dlq_arn, ".fifo") && module.queue.fifo_queue
+    error_message = "Source queue and DLQ must both be FIFO queues."
+  }
+  assert {
+    condition = jsondecode(module.queue.redrive_policy) == {
+      deadLetterTargetArn = "arn:aws:sqs:us-east-1:123456789012:baton-fifo-dlq.fifo"
+      maxReceiveCount     = 1
+    }
+    error_message = "The FIFO queue must dead-letter into its FIFO DLQ after 1 receive by default."
+  }
+  assert {
+    condition     = jsondecode(module.queue.dlq_redrive_allow_policy).sourceQueueArns == ["arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"]
+    error_message = "The FIFO DLQ redrive-allow policy must name the FIFO source queue only."
+  }
+
+  # Route: S3 -> EventBridge -> FIFO queue; no direct S3 notification to the FIFO queue.
+  assert {
+    condition     = module.route.eventbridge_enabled && module.route.notification_queue_configurations == []
+    error_message = "The FIFO route must use S3 EventBridge notifications and no S3 -> SQS queue notification (S3 cannot notify FIFO queues)."
+  }
+  assert {
+    condition = jsondecode(module.route.event_pattern) == {
+      source        = ["aws.s3"]
+      "detail-type" = ["Object Created"]
+      detail = {
+        bucket = { name = ["baton-fifo-ingest-123456789012"] }
+        object = { key = [{ "anything-but" = { prefix = "baton-send/" } }] }
+      }
+    }
+    error_message = "The rule must match Object Created events of this bucket only."
+  }
+  assert {
+    condition     = module.route.target_arn == output.queue_arn && module.route.message_group_id == "ingest"
+    error_message = "The rule must target the FIFO queue with the configured MessageGroupId."
+  }
+  assert {
+    condition = jsondecode(module.route.queue_policy).Statement == [{
+      Sid       = "AllowOnlyTheObjectCreatedRule"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = "arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"
+      Condition = {
+        ArnEquals    = { "aws:SourceArn" = "arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created" }
+        StringEquals = { "aws:SourceAccount" = "123456789012" }
+      }
+    }]
+    error_message = "The FIFO queue policy must let only the Object Created rule (aws:SourceArn) of this account send."
+  }
+
+  # Event source mapping: batch 5 with partial batch responses.
+  assert {
+    condition     = module.trigger.batch_size == 5 && module.trigger.function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "The event source mapping must use batch size 5 and ReportBatchItemFailures."
+  }
+  assert {
+    condition     = module.trigger.event_source_arn == output.queue_arn && module.trigger.maximum_concurrency == null
+    error_message = "The mapping must poll the FIFO queue, without a concurrency cap by default."
+  }
+
+  # IAM: specific ARNs only, no self-invocation for the FIFO function.
+  assert {
+    condition = {
+      for s in jsondecode(module.function.role_policy).Statement : s.Sid => s.Resource
+      } == {
+      WriteOwnLogs          = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-fifo:*"]
+      ConsumeOwnQueue       = ["arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"]
+      ReadIngestObjects     = ["arn:aws:s3:::baton-fifo-ingest-123456789012/*"]
+      WriteResults          = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-results"]
+      UseIdempotencyRecords = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-idempotency"]
+    }
+    error_message = "Each permission of the FIFO function must be limited to its own log group, queue, bucket objects and tables."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(module.function.role_policy).Statement :
+      alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")]) && !contains(flatten([s.Resource]), "*")
+    ])
+    error_message = "The function policy must not use wildcard actions or a \"*\" resource."
+  }
+
+  assert {
+    condition = module.function.environment_variables == tomap({
+      BATON_QUEUE_URL               = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo.fifo"
+      BATON_PROCESSOR               = "consumer.processors.digest:process"
+      BATON_RESULTS_TABLE           = "baton-fifo-results"
+      BATON_IDEMPOTENCY_TABLE       = "baton-fifo-idempotency"
+      BATON_IDEMPOTENCY_TTL_SECONDS = "3600"
+      BATON_MESSAGE_TIMEOUT_SECONDS = "10"
+      BATON_SAFETY_MARGIN_SECONDS   = "2"
+      BATON_DEADLINE_GUARD          = "on"
+      BATON_MAX_RECEIVE_COUNT       = "1"
+      BATON_TRACING                 = "false"
+      BATON_FAILURE_POLICY          = "skip"
+      POWERTOOLS_SERVICE_NAME       = "baton-fifo"
+      POWERTOOLS_METRICS_NAMESPACE  = "Baton"
+      POWERTOOLS_LOG_LEVEL          = "INFO"
+    })
+    error_message = "The FIFO environment must carry the contract variables with their defaults."
+  }
+  assert {
+    condition     = module.function.reserved_concurrent_executions == null || module.function.reserved_concurrent_executions == -1
+    error_message = "The FIFO function must not reserve concurrency by default."
+  }
+}
+
+run "original_fifo_scenario_is_expressible" {
+  command = plan
+
+  variables {
+    function_timeout           = 5
+    visibility_timeout_seconds = 30
+    batch_size                 = 5
+    max_receive_count          = 1
+    message_timeout_seconds    = 0.5
+    safety_margin_seconds      = 0.5
+  }
+
+  assert {
+    condition     = module.trigger.batch_size == 5
+    error_message = "The original scenario runs batches of 5."
+  }
+  assert {
+    condition = (
+      module.function.timeout == 5
+      && module.queue.visibility_timeout_seconds == 30
+      && module.function.environment_variables["BATON_MESSAGE_TIMEOUT_SECONDS"] == "0.5"
+      && module.function.environment_variables["BATON_SAFETY_MARGIN_SECONDS"] == "0.5"
+    )
+    error_message = "The original scenario's timeouts must reach the function and the queue."
+  }
+}
+
+run "options_reach_the_resources" {
+  variables {
+    max_receive_count    = 3
+    failure_policy       = "hold_group"
+    maximum_concurrency  = 5
+    reserved_concurrency = 10
+    message_group_id     = "tenant-42"
+    filter_prefix        = "incoming/"
+  }
+
+  assert {
+    condition     = jsondecode(module.queue.redrive_policy).maxReceiveCount == 3 && module.function.environment_variables["BATON_FAILURE_POLICY"] == "hold_group"
+    error_message = "max_receive_count and failure_policy must reach the redrive policy and the environment."
+  }
+  assert {
+    condition     = module.trigger.maximum_concurrency == 5 && module.function.reserved_concurrent_executions == 10
+    error_message = "maximum_concurrency must reach the mapping's scaling config and reserved_concurrency the function."
+  }
+  assert {
+    condition     = module.route.message_group_id == "tenant-42"
+    error_message = "message_group_id must reach the EventBridge SQS target."
+  }
+  assert {
+    condition     = jsondecode(module.route.event_pattern).detail.object.key == [{ prefix = "incoming/" }]
+    error_message = "filter_prefix must reach the rule's event pattern."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plan-time validations: each bad value is rejected before anything is created.
+# ---------------------------------------------------------------------------------------------------------------
+
+# One run can check several validations at once: expect_failures passes only if every listed variable is
+# rejected and nothing else fails.
+
+run "rejects_visibility_below_six_function_timeouts" {
+  command = plan
+  variables {
+    function_timeout           = 5
+    visibility_timeout_seconds = 29
+    message_timeout_seconds    = 0.5
+    safety_margin_seconds      = 0.5
+  }
+  expect_failures = [var.visibility_timeout_seconds]
+}
+
+run "rejects_batch_that_cannot_finish_in_time" {
+  command = plan
+  variables {
+    function_timeout           = 5
+    visibility_timeout_seconds = 30
+    batch_size                 = 5
+    message_timeout_seconds    = 1 # 5 x 1 + 2 > 5
+    safety_margin_seconds      = 2
+  }
+  expect_failures = [var.message_timeout_seconds]
+}
+
+run "rejects_hold_group_with_max_receive_count_one_and_bad_trigger_settings" {
+  command = plan
+  variables {
+    failure_policy          = "hold_group"
+    max_receive_count       = 1
+    batch_size              = 11
+    message_timeout_seconds = 1
+    maximum_concurrency     = 1
+    message_group_id        = "my group"
+  }
+  expect_failures = [
+    var.failure_policy,
+    var.batch_size,
+    var.maximum_concurrency,
+    var.message_group_id,
+  ]
+}
+
+run "rejects_empty_batch_unknown_policy_and_concurrency_above_reserved" {
+  command = plan
+  variables {
+    batch_size           = 0
+    failure_policy       = "retry"
+    maximum_concurrency  = 20
+    reserved_concurrency = 10
+  }
+  expect_failures = [
+    var.batch_size,
+    var.failure_policy,
+    var.maximum_concurrency,
+  ]
+}

@@ -1,0 +1,117 @@
+"""Deploy Baton's Terraform stacks to LocalStack with `terraform apply`, as a user would.
+
+Each deployment works on its own scratch copy of `terraform/` (modules plus the one stack, without
+`backend.tf`), so its state is local, never touches the source tree, and several deployments of one stack can
+coexist. The provider comes from `BATON_TF_PLUGIN_DIR` when set (an offline mirror), else from the registry
+through a shared plugin cache so it is downloaded once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+TERRAFORM = ROOT / "terraform"
+ARTIFACT = ROOT / "dist" / "baton-lambda.zip"
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+_COPY_IGNORE = shutil.ignore_patterns(
+    ".terraform", ".terraform.lock.hcl", "tests", "backend.tf", "*.tfstate*", "terraform.tfvars.json"
+)
+
+
+_INIT_LOCK = threading.Lock()
+"""terraform init writes a shared plugin cache, which is not safe for concurrent writers."""
+
+
+class DeployError(RuntimeError):
+    """A terraform command failed; the message carries the end of its output."""
+
+
+@dataclass
+class Deployment:
+    """One applied stack: where its copy lives, what it was given, what it created."""
+
+    variant: str
+    name: str
+    workdir: Path
+    variables: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stack_dir(self) -> Path:
+        """The stack's directory in the scratch copy (where `terraform output` works)."""
+        return self.workdir / "stacks" / self.variant
+
+    def apply(self, endpoint: str) -> Deployment:
+        """Copy the tree, write the variables, init and apply; reads the outputs."""
+        self._refresh_copy()
+        variables = {
+            "name": self.name,
+            "aws_endpoint_url": endpoint,
+            "lambda_zip_path": str(ARTIFACT),
+            "bucket_force_destroy": True,
+            # Local runs keep versioning but skip the lifecycle rule the provider takes a minute to settle.
+            "noncurrent_version_expiration_days": None,
+            **self.variables,
+        }
+        (self.stack_dir / "terraform.tfvars.json").write_text(json.dumps(variables, indent=2))
+        init = ["init", "-input=false", "-no-color"]
+        plugin_dir = os.environ.get("BATON_TF_PLUGIN_DIR")
+        if plugin_dir:
+            init.append(f"-plugin-dir={plugin_dir}")
+        with _INIT_LOCK:
+            self._terraform(*init)
+        self._terraform("apply", "-auto-approve", "-input=false", "-no-color")
+        raw = json.loads(self._terraform("output", "-json"))
+        self.outputs = {key: value["value"] for key, value in raw.items()}
+        return self
+
+    def destroy(self) -> None:
+        """Destroy everything the deployment created and remove its copy."""
+        if (self.stack_dir / "terraform.tfstate").exists():
+            self._terraform("destroy", "-auto-approve", "-input=false", "-no-color")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _refresh_copy(self) -> None:
+        """Bring the copy's .tf files up to date, keeping its state and provider installation."""
+        for part in ("modules", f"stacks/{self.variant}"):
+            target = self.workdir / part
+            if target.exists():
+                for path in target.rglob("*.tf"):
+                    path.unlink()
+            shutil.copytree(TERRAFORM / part, target, ignore=_COPY_IGNORE, dirs_exist_ok=True)
+
+    def _terraform(self, *args: str) -> str:
+        env = {**os.environ, **LOCAL_CREDENTIALS, "TF_IN_AUTOMATION": "1"}
+        # Lock files are not committed; let init link providers from the plugin cache all the same.
+        env.setdefault("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "true")
+        cli_config = env.get("TF_CLI_CONFIG_FILE")
+        if cli_config and not Path(cli_config).exists():
+            env.pop("TF_CLI_CONFIG_FILE")  # a dangling setting only makes terraform warn on every command
+        if not env.get("BATON_TF_PLUGIN_DIR"):
+            cache = ROOT / ".localstack" / "terraform-plugin-cache"
+            cache.mkdir(parents=True, exist_ok=True)
+            env.setdefault("TF_PLUGIN_CACHE_DIR", str(cache))
+        result = subprocess.run(  # noqa: S603
+            ["terraform", f"-chdir={self.stack_dir}", *args],  # noqa: S607 - terraform from PATH, as users run it
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
+            raise DeployError(f"terraform {args[0]} failed for {self.name}:\n{tail}")
+        return result.stdout

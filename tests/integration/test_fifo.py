@@ -1,0 +1,140 @@
+"""The FIFO variant end to end on LocalStack, replaying the original FIFO design's stall scenario.
+
+The stacks use that design's numbers: function timeout 5 s, queue visibility 30 s, batch size 5,
+maxReceiveCount 1. Ten objects are uploaded in order into one message group (the EventBridge rule's), and
+processing of the fifth hangs past the function timeout or raises. The chaos processor does that for keys
+containing `hang-on-purpose` / `fail-on-purpose`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import unquote_plus
+
+import pytest
+
+from tests.integration.conftest import VISIBILITY_TIMEOUT, Stack, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Scenario:
+    keys: list[str]
+    bad: str
+    uploaded_at: float
+    since_ms: int
+
+    @property
+    def after_bad(self) -> list[str]:
+        return self.keys[5:]
+
+
+def upload_ten(stack: Stack, trouble: str) -> Scenario:
+    """Upload 01..10 in order; the fifth carries `trouble` in its key."""
+    prefix = f"stall-{uuid.uuid4().hex[:6]}/"
+    keys = [f"{prefix}{i:02d}{'-' + trouble if i == 5 else ''}.txt" for i in range(1, 11)]
+    since, started = int(time.time() * 1000) - 1000, time.time()
+    s3 = stack.clients("s3")
+    for key in keys:
+        s3.put_object(Bucket=stack.out["bucket_name"], Key=key, Body=f"{key}\n".encode())
+        time.sleep(0.3)  # EventBridge keeps order only between events that are not simultaneous
+    return Scenario(keys, keys[4], started, since)
+
+
+def dlq_keys(stack: Stack) -> set[str]:
+    keys = set()
+    for body in stack.dlq_bodies():
+        try:
+            keys.add(unquote_plus(json.loads(body)["detail"]["object"]["key"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return keys
+
+
+def log_time(line: dict[str, str]) -> float:
+    return datetime.strptime(line["timestamp"], "%Y-%m-%d %H:%M:%S,%f%z").timestamp()
+
+
+def record_time(record: dict[str, str]) -> float:
+    return datetime.fromisoformat(record["processed_at"]).timestamp()
+
+
+def timed_out(stack: Stack, since_ms: int) -> bool:
+    return any("Task timed out" in line for line in stack.log_lines(since_ms))
+
+
+@pytest.mark.parametrize("trouble", ["hang-on-purpose", "fail-on-purpose"])
+def test_stall_scenario_one_message_dead_lettered_the_group_not_stalled(fifo: Stack, trouble: str) -> None:
+    run = upload_ten(fifo, trouble)
+    prefix = run.keys[0].split("/")[0]
+    records = wait_until(
+        lambda: (found := fifo.results(prefix)) and len(found) == 9 and found, timeout=90, what="nine results"
+    )
+    assert set(records) == set(run.keys) - {run.bad}
+    wait_until(lambda: run.bad in dlq_keys(fifo), timeout=60, what="message 5 in the DLQ")
+
+    failure = next(
+        line
+        for line in fifo.json_logs(run.since_ms)
+        if line.get("message") == "message failed" and line.get("object", "").endswith(run.bad)
+    )
+    expected = "DeadlineExceeded" if trouble.startswith("hang") else "MessageError"
+    assert failure["error_type"] == expected
+    assert failure["dead_letter_next"] is True
+    failed_at = log_time(failure)
+    later = [record_time(records[key]) for key in run.after_bad]
+    # 6-10 came within seconds of 5 failing, not after 5's 30 s visibility timeout.
+    assert max(later) - failed_at < VISIBILITY_TIMEOUT / 3, f"6-10 took {max(later) - failed_at:.1f}s"
+    assert not timed_out(fifo, run.since_ms), "an invocation died of 'Task timed out'"
+
+
+def test_without_the_deadline_guard_the_timeout_happens_and_nothing_is_lost(fifo_unguarded: Stack) -> None:
+    """The control: what the original design suffered. Message 5 hangs past the 5 s function timeout, Lambda
+    kills the invocation, and the whole first batch returns to the queue. Nothing is lost, but the cost is:
+    "Task timed out", messages 6-10 stalled behind the batch's 30 s visibility timeout, and with
+    maxReceiveCount 1 the already-processed messages 1-4 are dead-lettered along with 5 (their results exist,
+    so redriving them later is absorbed by idempotency)."""
+    stack = fifo_unguarded
+    run = upload_ten(stack, "hang-on-purpose")
+    prefix = run.keys[0].split("/")[0]
+    wait_until(lambda: timed_out(stack, run.since_ms), timeout=60, what="the invocation to time out")
+    records = wait_until(
+        lambda: (found := stack.results(prefix)) and set(run.after_bad) <= set(found) and found,
+        timeout=VISIBILITY_TIMEOUT + 60,
+        interval=2,
+        what="messages 6-10 after the visibility timeout",
+    )
+    dead = wait_until(lambda: run.bad in (keys := dlq_keys(stack)) and keys, timeout=60, what="5 in the DLQ")
+
+    assert run.bad not in records
+    assert set(run.keys) <= set(records) | dead, "every message ends with a result or in the DLQ"
+    stalled_for = min(record_time(records[key]) for key in run.after_bad) - run.uploaded_at
+    assert stalled_for >= VISIBILITY_TIMEOUT - 5, f"6-10 waited only {stalled_for:.1f}s"
+    assert set(run.keys[:4]) <= dead, "maxReceiveCount 1 dead-letters the processed 1-4 with the batch"
+
+
+def test_poison_input_is_dead_lettered_and_the_test_event_consumed(fifo: Stack) -> None:
+    marker = uuid.uuid4().hex
+    not_json, unknown = f"not json {marker}", json.dumps({"unknown": "shape", "marker": marker})
+    test_event = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "RequestId": marker})
+    sqs, since = fifo.clients("sqs"), int(time.time() * 1000) - 1000
+    for group, body in (("poison-a", not_json), ("poison-b", unknown), ("test-event", test_event)):
+        sqs.send_message(QueueUrl=fifo.out["queue_url"], MessageBody=body, MessageGroupId=group)
+
+    wait_until(lambda: {not_json, unknown} <= set(fifo.dlq_bodies()), timeout=60, what="poison in the DLQ")
+    lines = fifo.json_logs(since)
+    failures = [line for line in lines if line.get("message") == "message failed"]
+    assert {line["error_type"] for line in failures if marker in line.get("body_preview", "")} == {
+        "InvalidMessageError"
+    }
+    wait_until(
+        lambda: any(line.get("message", "").startswith("s3:TestEvent") for line in fifo.json_logs(since)),
+        timeout=30,
+        what="the test event to be acknowledged",
+    )
+    assert test_event not in fifo.dlq_bodies()

@@ -18,8 +18,8 @@ from consumer.cli import main
 from consumer.cli.aws import Aws as CliAws
 from consumer.processors import digest
 from relay_common import clients
-from relay_common.observability import metrics
-from tests.unit.builders import ACCOUNT, REGION, Aws, Queue
+from relay_common.observability import discard_counts
+from tests.unit.builders import ACCOUNT, REGION, Aws, Queue, create_idempotency_table, create_results_table
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,7 +60,7 @@ def cli_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     clients.reset()
     digest._store.cache_clear()
-    metrics.clear_metrics()
+    discard_counts()
 
 
 @dataclass
@@ -173,33 +173,8 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
         lambda_ = SESSION.client("lambda", region_name=REGION)
         bucket, results, idempotency = "baton-ingest", "baton-results", "baton-idempotency"
         s3.create_bucket(Bucket=bucket)
-        dynamodb.create_table(
-            TableName=results,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "day", "processed_at")
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "recent",
-                    "KeySchema": [
-                        {"AttributeName": "day", "KeyType": "HASH"},
-                        {"AttributeName": "processed_at", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
-        dynamodb.create_table(
-            TableName=idempotency,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        )
+        create_results_table(dynamodb, results)
+        create_idempotency_table(dynamodb, idempotency)
         aws = Aws(bucket, results, idempotency, s3, sqs, dynamodb)
         relay = aws.queue("baton-relay", max_receive=3, visibility=30)
         fifo = aws.queue("baton-fifo", fifo=True, max_receive=1, visibility=30)

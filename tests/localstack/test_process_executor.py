@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.unit.builders import create_results_table
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
@@ -409,24 +411,7 @@ def test_dynamodb_answers_conditional_writes_and_index_queries(aws_client: Calla
     moto); the results table relies on conditional puts and the `recent` index."""
     dynamodb = aws_client("dynamodb")
     table = f"baton-it-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "day", "processed_at")
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "recent",
-                "KeySchema": [
-                    {"AttributeName": "day", "KeyType": "HASH"},
-                    {"AttributeName": "processed_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_results_table(dynamodb, table)
     try:
         item = {
             "pk": {"S": "b/k"},

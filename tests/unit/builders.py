@@ -233,3 +233,36 @@ def body_for_upload(aws: Aws, key: str, put: dict[str, Any], *, route: str = "s3
     if route == "eventbridge":
         return eventbridge_body(aws.bucket, key, etag=etag)
     return notification_body(s3_notification(aws.bucket, key, etag=etag))
+
+
+def create_results_table(dynamodb: Any, name: str) -> None:
+    """The results table as terraform/modules/results-store creates it (with its `recent` index)."""
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": attribute, "AttributeType": "S"}
+            for attribute in ("pk", "sk", "day", "processed_at")
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "recent",
+                "KeySchema": [
+                    {"AttributeName": "day", "KeyType": "HASH"},
+                    {"AttributeName": "processed_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+
+
+def create_idempotency_table(dynamodb: Any, name: str) -> None:
+    """The idempotency table in Powertools' layout (partition key `id`)."""
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )

@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from relay_common import clients
 from relay_common.observability import discard_counts, logger
-from tests.unit.builders import REGION, Aws
+from tests.unit.builders import REGION, Aws, create_idempotency_table, create_results_table
 
 
 @pytest.fixture(autouse=True)
@@ -40,24 +40,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         bucket, results, idempotency = "baton-ingest", "baton-results", "baton-idempotency"
         s3.create_bucket(Bucket=bucket)
-        dynamodb.create_table(
-            TableName=results,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
-        dynamodb.create_table(
-            TableName=idempotency,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        )
+        create_results_table(dynamodb, results)
+        create_idempotency_table(dynamodb, idempotency)
         monkeypatch.setenv("BATON_RESULTS_TABLE", results)
         yield Aws(bucket, results, idempotency, s3, sqs, dynamodb)
 

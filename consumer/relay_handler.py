@@ -184,10 +184,11 @@ class RelayConsumer:
                     "time is up: returning unstarted messages to the queue", extra={"count": len(unstarted)}
                 )
                 break
+            receives = _receive_count(message)
             result = self.engine.process(
                 receipt.message_id,
                 message.get("Body"),
-                receive_count=_receive_count(message),
+                receive_count=receives,
                 budget=budget,
                 request_id=request_id,
             )
@@ -195,7 +196,7 @@ class RelayConsumer:
             if result.succeeded:
                 done.append(receipt)
             else:
-                revisit.append((receipt, self._backoff(result, _receive_count(message))))
+                revisit.append((receipt, self._backoff(result, receives)))
         if done:
             deleted = delete_messages(self._sqs, self.settings.core.queue_url, done)
             summary.deleted += len(deleted.succeeded)

@@ -270,8 +270,17 @@ class Idempotency:
     """
 
     def __init__(self, config: Any, persistence: Any) -> None:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function  # noqa: PLC0415
+
         self._config = config
-        self._persistence = persistence
+        # Built once: Powertools hashes only the `identity` keyword and hands the others to the function.
+        self._guarded = idempotent_function(
+            _run_once,
+            data_keyword_argument="identity",
+            persistence_store=persistence,
+            config=config,
+            key_prefix="baton-object",
+        )
 
     @classmethod
     def create(cls, settings: CoreSettings) -> Idempotency:
@@ -302,21 +311,16 @@ class Idempotency:
         self, processor: Processor, ref: ObjectRef, context: ProcessingContext
     ) -> tuple[Mapping[str, Any] | None, bool]:
         """Run the processor once per object version; returns (result, replayed from a stored record)."""
-        from aws_lambda_powertools.utilities.idempotency import idempotent_function  # noqa: PLC0415
-
-        def once(identity: dict[str, str]) -> dict[str, Any]:
-            result = processor(ref, context)
-            return {"result": dict(result) if result is not None else None}
-
-        guarded = idempotent_function(
-            once,
-            data_keyword_argument="identity",
-            persistence_store=self._persistence,
-            config=self._config,
-            key_prefix="baton-object",
-        )
-        stored = guarded(identity=ref.identity())
+        stored = self._guarded(identity=ref.identity(), processor=processor, ref=ref, context=context)
         return stored.get("result"), bool(stored.get(_REPLAYED))
+
+
+def _run_once(
+    *, identity: dict[str, str], processor: Processor, ref: ObjectRef, context: ProcessingContext
+) -> dict[str, Any]:
+    """What Powertools guards: one processor call, its result in the JSON shape it stores."""
+    result = processor(ref, context)
+    return {"result": dict(result) if result is not None else None}
 
 
 _REPLAYED = "__replayed__"

@@ -10,9 +10,8 @@ function timeout and no invocation dies of "Task timed out". Failures are report
   attempting the later ones; other groups carry on.
 
 When every record fails they are all returned as failures; the handler never raises for a message, since a
-raised error would make Lambda retry the whole batch and count an error. Powertools' `BatchProcessor` does the
-record bookkeeping; its `SqsFifoPartialProcessor` is not used because it cannot process past a failure under
-`skip` and raises when all records fail.
+raised error would make Lambda retry the whole batch and count an error. The policy is
+`fifo_policy.FifoPolicyProcessor`, a Powertools `BatchProcessor` subclass.
 """
 
 from __future__ import annotations
@@ -21,20 +20,25 @@ import functools
 import os
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 
-from relay_common import clients
+from consumer import processors
+from consumer.fifo_policy import FifoPolicyProcessor, RecordRunner
+from relay_common import clients as aws_clients
 from relay_common.config import FailurePolicy, FifoSettings
 from relay_common.deadline import Budget, deadline_guard
-from relay_common.errors import DeadlineExceeded, HeldBehindFailure, MessageError
-from relay_common.observability import Metric, count, logger, metrics, tracer, with_counts
-from relay_common.processing import MessageEngine, Outcome
+from relay_common.errors import DeadlineExceeded
+from relay_common.observability import instrument, logger
+from relay_common.processing import MessageEngine
 from relay_common.sqs import Receipt, change_visibility
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from collections.abc import Callable
+
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_sqs import SQSClient
+
+    from relay_common.clients import Clients
 
 HARD_STOP_RESERVE = 0.25
 """Seconds kept back from Lambda's hard stop when making failed messages visible again."""
@@ -49,62 +53,34 @@ class FifoConsumer:
         self._sqs = sqs
 
     @classmethod
-    def from_env(cls) -> FifoConsumer:
+    def from_env(cls, clients: Clients | None = None) -> FifoConsumer:
         """Build from the function's environment; raises `ConfigurationError` at cold start."""
-        settings = FifoSettings.from_env()
-        return cls(settings, MessageEngine.from_settings(settings.core), sqs=clients.sqs())
+        settings = FifoSettings.from_env(default_processor=processors.DEFAULT)
+        clients = clients or aws_clients.default()
+        return cls(settings, MessageEngine.from_settings(settings.core, clients), sqs=clients.sqs())
 
     def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Process the batch in order; return the partial batch response."""
         self.engine.start_invocation(context)
         budget = Budget(context, safety_margin=self.settings.core.safety_margin)
-        hold = self.settings.failure_policy is FailurePolicy.HOLD_GROUP
-        held_groups: set[str] = set()
-        failed: list[Receipt] = []
-        tally = dict.fromkeys(("processed", "test_events", "failed", "held"), 0)
-
-        def record_handler(record: SQSRecord) -> None:
-            group = record.attributes.message_group_id or ""
-            if hold and group in held_groups:
-                tally["held"] += 1
-                count(Metric.HELD)
-                logger.info(
-                    "held behind an earlier failure in its group",
-                    extra={"message_id": record.message_id, "message_group_id": group},
-                )
-                raise HeldBehindFailure(record.message_id, f"an earlier message of group {group!r} failed")
-            result = self.engine.process(
-                record.message_id,
-                record.body,
-                receive_count=int(record.attributes.approximate_receive_count or 1),
-                budget=budget,
-                request_id=context.aws_request_id,
-            )
-            if result.outcome is Outcome.PROCESSED:
-                tally["processed"] += 1
-            elif result.outcome is Outcome.TEST_EVENT:
-                tally["test_events"] += 1
-            else:
-                tally["failed"] += 1
-                failed.append(Receipt(record.message_id, record.receipt_handle))
-                if hold:
-                    held_groups.add(group)
-                raise result.error or MessageError(record.message_id, "failed")
-
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        policy = self.settings.failure_policy
+        processor = FifoPolicyProcessor(policy)
         response = process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+            event=event,
+            record_handler=RecordRunner(self.engine, budget, context.aws_request_id),
+            processor=processor,
+            context=context,
         )
-        if failed and not hold:
-            self._make_visible(failed, budget)
+        if processor.failed_receipts and policy is FailurePolicy.SKIP:
+            self._make_visible(processor.failed_receipts, budget)
         logger.info(
             "FIFO batch finished",
             extra={
                 "summary": {
                     "records": len(event.get("Records", [])),
-                    **tally,
+                    **processor.tally.as_dict(),
                     "reported": len(response["batchItemFailures"]),
-                    "policy": self.settings.failure_policy.value,
+                    "policy": policy.value,
                 }
             },
         )
@@ -129,14 +105,18 @@ def consumer() -> FifoConsumer:
     return FifoConsumer.from_env()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@with_counts
+@functools.cache
+def _entry(fifo: FifoConsumer) -> Callable[[Any, Any], Any]:
+    """The consumer's `handle`, instrumented as its settings say (the Tracer only when tracing is on)."""
+    return instrument(fifo.handle, tracing=fifo.settings.core.tracing)
+
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point for the SQS FIFO event source mapping."""
-    return consumer().handle(event, context)
+    return _entry(consumer())(event, context)  # type: ignore[no-any-return]
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-    consumer()  # build during INIT: a configuration error fails the cold start, before any batch is taken
+    _entry(
+        consumer()
+    )  # build during INIT: a configuration error fails the cold start, before any batch is taken

@@ -18,10 +18,11 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from relay_common import clients
+from consumer import processors
+from relay_common import clients as aws_clients
 from relay_common.config import RelaySettings
 from relay_common.deadline import Budget, Clock
-from relay_common.observability import Metric, count, logger, metrics, tracer, with_counts
+from relay_common.observability import Metric, count, instrument, logger
 from relay_common.processing import MessageEngine, MessageResult, Outcome
 from relay_common.relay import Baton, pass_baton
 from relay_common.sqs import Receipt, change_visibility, delete_messages
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+    from relay_common.clients import Clients
 
 MAX_MESSAGES = 10
 
@@ -55,6 +58,8 @@ class RelaySummary:
     received: int = 0
     processed: int = 0
     failed: int = 0
+    duplicates: int = 0
+    """Objects whose version had been recorded already (redeliveries, absorbed)."""
     deleted: int = 0
     test_events: int = 0
     released: int = 0
@@ -85,7 +90,7 @@ class RelayConsumer:
         *,
         receiver: SQSClient,
         sqs: SQSClient,
-        invoker: LambdaClient,
+        invoker: LambdaClient | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -94,12 +99,13 @@ class RelayConsumer:
         self._invoker = invoker
 
     @classmethod
-    def from_env(cls) -> RelayConsumer:
+    def from_env(cls, clients: Clients | None = None) -> RelayConsumer:
         """Build from the function's environment; raises `ConfigurationError` at cold start."""
-        settings = RelaySettings.from_env()
+        settings = RelaySettings.from_env(default_processor=processors.DEFAULT)
+        clients = clients or aws_clients.default()
         return cls(
             settings,
-            MessageEngine.from_settings(settings.core),
+            MessageEngine.from_settings(settings.core, clients),
             receiver=clients.sqs_long_poll(),
             sqs=clients.sqs(),
             invoker=clients.lambda_(),
@@ -216,12 +222,26 @@ class RelayConsumer:
     def _tally(result: MessageResult, summary: RelaySummary) -> None:
         if result.outcome is Outcome.PROCESSED:
             summary.processed += 1
+            summary.duplicates += result.duplicates
         elif result.outcome is Outcome.TEST_EVENT:
             summary.test_events += 1
         else:
             summary.failed += 1
 
     def _relay(self, baton: Baton, function_arn: str, summary: RelaySummary) -> None:
+        if summary.received == 0:
+            # Out of time before a single receive: a next run configured alike would do the same, so a relay
+            # would only start a chain of empty runs. The next scheduled run tries again.
+            count(Metric.RELAY_SKIPPED)
+            logger.warning(
+                "not relaying: this run received nothing before its time was up (is the time budget above "
+                "the long-poll wait?)",
+                extra={"wait_time": self.settings.wait_time, "time_budget": self.settings.time_budget},
+            )
+            return
+        if self._invoker is None:
+            logger.info("not relaying: this consumer has no Lambda client (a local run)")
+            return
         if baton.hop >= self.settings.max_hops:
             summary.stop_reason = StopReason.HOP_LIMIT
             count(Metric.HOP_LIMIT)
@@ -247,14 +267,16 @@ def consumer() -> RelayConsumer:
     return RelayConsumer.from_env()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@with_counts
+@functools.cache
+def _entry(relay: RelayConsumer) -> Callable[[Any, Any], Any]:
+    """The consumer's `handle`, instrumented as its settings say (the Tracer only when tracing is on)."""
+    return instrument(relay.handle, tracing=relay.settings.core.tracing)
+
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point for the schedule and for the relay's own asynchronous invocations."""
-    return consumer().handle(event, context)
+    return _entry(consumer())(event, context)  # type: ignore[no-any-return]
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-    consumer()  # build during INIT: a configuration error fails the cold start, before any receive
+    _entry(consumer())  # build during INIT: a configuration error fails the cold start, before any receive

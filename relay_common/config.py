@@ -1,21 +1,24 @@
 """Settings read from the function's environment and validated once, at cold start.
 
 Every problem found is reported in a single `ConfigurationError`, so one failed deployment shows them all.
+Numeric bounds come from `limits`, which the Terraform module enforces too. Which processor runs by default is
+the consumer layer's choice (`default_processor`), not the core's.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
+from relay_common import limits
 from relay_common.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-DEFAULT_PROCESSOR = "consumer.processors.digest:process"
+    from relay_common.limits import Limit
 
 T = TypeVar("T")
 
@@ -86,6 +89,28 @@ class EnvReader:
         value = self.number(name, 0.0, minimum=minimum)
         return value or None
 
+    def bounded(self, limit: Limit, default: float) -> float:
+        """A number within `limit` (whole when the limit says so)."""
+        if limit.integer:
+            return self.bounded_integer(limit, int(default))
+        return self.number(limit.env, default, minimum=limit.minimum, maximum=limit.maximum)
+
+    def bounded_integer(self, limit: Limit, default: int) -> int:
+        """A whole number within `limit`."""
+        return self.integer(limit.env, default, minimum=_int(limit.minimum), maximum=_int(limit.maximum))
+
+    def optional_bounded(self, limit: Limit) -> float | None:
+        """A number within `limit`, or None when unset (a 0 outside the limit is an error, not "unset")."""
+        if self.raw(limit.env) is None:
+            return None
+        return self.bounded(limit, 0.0)
+
+    def optional_bounded_integer(self, limit: Limit) -> int | None:
+        """A whole number within `limit`, or None when unset."""
+        if self.raw(limit.env) is None:
+            return None
+        return self.bounded_integer(limit, 0)
+
     def flag(self, name: str, default: bool) -> bool:
         """A boolean written as true/false, on/off, yes/no or 1/0."""
         raw = self.raw(name)
@@ -124,6 +149,11 @@ class EnvReader:
         if maximum is not None and value > maximum:
             self.errors.append(f"{name}={value:g} is above the maximum of {maximum:g}")
 
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The mapping values are read from."""
+        return self._environ
+
     def raise_if_errors(self, what: str) -> None:
         """Raise one `ConfigurationError` listing every problem found."""
         if self.errors:
@@ -136,7 +166,9 @@ class CoreSettings:
     """Settings shared by both consumers."""
 
     queue_url: str
-    processor: str = DEFAULT_PROCESSOR
+    processor: str
+    """`package.module:attribute` of the processor (`BATON_PROCESSOR`, else the consumer's default)."""
+    results_table: str | None = None
     message_timeout: float = 30.0
     safety_margin: float = 2.0
     deadline_guard: bool = True
@@ -144,6 +176,8 @@ class CoreSettings:
     idempotency_table: str | None = None
     idempotency_ttl: int = 3600
     tracing: bool = False
+    environment: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """What the settings were read from; handed to the processor for its own settings."""
 
     @property
     def queue_name(self) -> str:
@@ -151,24 +185,35 @@ class CoreSettings:
         return self.queue_url.rstrip("/").rsplit("/", 1)[-1]
 
     @classmethod
-    def read(cls, env: EnvReader, *, message_timeout_default: float = 30.0) -> CoreSettings:
+    def read(
+        cls, env: EnvReader, *, default_processor: str, message_timeout_default: float = 30.0
+    ) -> CoreSettings:
         """Read the shared settings; errors are collected in `env`."""
         queue_url = env.require(
             "BATON_QUEUE_URL", env.string("BATON_QUEUE_URL"), "the consumer needs its source queue's URL"
         )
         return cls(
             queue_url=queue_url,
-            processor=env.string("BATON_PROCESSOR", DEFAULT_PROCESSOR) or DEFAULT_PROCESSOR,
-            message_timeout=env.number(
-                "BATON_MESSAGE_TIMEOUT_SECONDS", message_timeout_default, minimum=0.05
-            ),
-            safety_margin=env.number("BATON_SAFETY_MARGIN_SECONDS", 2.0, minimum=0.0, maximum=60.0),
+            processor=env.string("BATON_PROCESSOR", default_processor) or default_processor,
+            results_table=env.string("BATON_RESULTS_TABLE"),
+            message_timeout=env.bounded(limits.MESSAGE_TIMEOUT, message_timeout_default),
+            safety_margin=env.bounded(limits.SAFETY_MARGIN, 2.0),
             deadline_guard=env.flag("BATON_DEADLINE_GUARD", True),
-            max_receive_count=env.optional_integer("BATON_MAX_RECEIVE_COUNT", minimum=1, maximum=1000),
+            max_receive_count=env.optional_bounded_integer(limits.MAX_RECEIVE_COUNT),
             idempotency_table=env.string("BATON_IDEMPOTENCY_TABLE"),
-            idempotency_ttl=env.integer("BATON_IDEMPOTENCY_TTL_SECONDS", 3600, minimum=60),
-            tracing=env.flag("BATON_TRACING", False),
+            idempotency_ttl=env.bounded_integer(limits.IDEMPOTENCY_TTL, 3600),
+            tracing=tracing_enabled(env),
+            environment=dict(env.environ),
         )
+
+
+def tracing_enabled(env: EnvReader) -> bool:
+    """`BATON_TRACING`, read with the same rules as every other flag."""
+    return env.flag("BATON_TRACING", False)
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,24 +228,36 @@ class RelaySettings:
     backoff_max: int = 900
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, default_processor: str) -> RelaySettings:
         """Read and validate; raises `ConfigurationError` naming every problem."""
         env = EnvReader(environ)
         settings = cls(
-            core=CoreSettings.read(env),
-            wait_time=env.integer("BATON_WAIT_TIME_SECONDS", 10, minimum=1, maximum=20),
-            time_budget=env.optional_number("BATON_TIME_BUDGET_SECONDS", minimum=1.0),
-            max_hops=env.integer("BATON_MAX_HOPS", 100, minimum=0),
-            backoff_base=env.integer("BATON_RETRY_BACKOFF_SECONDS", 30, minimum=0, maximum=43_200),
-            backoff_max=env.integer("BATON_RETRY_BACKOFF_MAX_SECONDS", 900, minimum=0, maximum=43_200),
+            core=CoreSettings.read(env, default_processor=default_processor),
+            wait_time=env.bounded_integer(limits.WAIT_TIME, 10),
+            time_budget=env.optional_bounded(limits.TIME_BUDGET),
+            max_hops=env.bounded_integer(limits.MAX_HOPS, 100),
+            backoff_base=env.bounded_integer(limits.RETRY_BACKOFF, 30),
+            backoff_max=env.bounded_integer(limits.RETRY_BACKOFF_MAX, 900),
         )
-        if settings.backoff_max < settings.backoff_base:
-            env.errors.append(
-                f"BATON_RETRY_BACKOFF_MAX_SECONDS={settings.backoff_max} is below "
-                f"BATON_RETRY_BACKOFF_SECONDS={settings.backoff_base}"
-            )
+        env.errors.extend(settings.conflicts())
         env.raise_if_errors("relay")
         return settings
+
+    def conflicts(self) -> list[str]:
+        """Settings that are each valid but do not work together."""
+        found = []
+        if self.backoff_max < self.backoff_base:
+            found.append(
+                f"BATON_RETRY_BACKOFF_MAX_SECONDS={self.backoff_max} is below "
+                f"BATON_RETRY_BACKOFF_SECONDS={self.backoff_base}"
+            )
+        if self.time_budget is not None and self.time_budget <= self.wait_time:
+            found.append(
+                f"BATON_TIME_BUDGET_SECONDS={self.time_budget:g} is not above "
+                f"BATON_WAIT_TIME_SECONDS={self.wait_time}: every run would stop on its budget before its "
+                "first receive; raise the budget or lower the wait time"
+            )
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,11 +268,11 @@ class FifoSettings:
     failure_policy: FailurePolicy = FailurePolicy.SKIP
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> FifoSettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, default_processor: str) -> FifoSettings:
         """Read and validate; raises `ConfigurationError` naming every problem."""
         env = EnvReader(environ)
         settings = cls(
-            core=CoreSettings.read(env, message_timeout_default=5.0),
+            core=CoreSettings.read(env, default_processor=default_processor, message_timeout_default=5.0),
             failure_policy=env.choice("BATON_FAILURE_POLICY", FailurePolicy, FailurePolicy.SKIP),
         )
         if settings.failure_policy is FailurePolicy.HOLD_GROUP:

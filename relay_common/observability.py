@@ -1,7 +1,8 @@
 """Powertools Logger (JSON), Metrics (CloudWatch EMF) and an optional Tracer, shared by both consumers.
 
 The service name comes from `POWERTOOLS_SERVICE_NAME` and the namespace from `POWERTOOLS_METRICS_NAMESPACE`
-(Powertools' own variables); the Tracer is on only when `BATON_TRACING` is true, since it needs X-Ray.
+(Powertools' own variables). The Tracer needs X-Ray and its SDK takes a third of a second to import, so it is
+created only when the consumer's settings turn tracing on (`BATON_TRACING`), by `instrument`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,14 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "baton"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Baton"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(
-    service=SERVICE,
-    disabled=os.environ.get("BATON_TRACING", "false").strip().lower() not in {"1", "true", "on"},
-)
 
 
 class Metric(StrEnum):
@@ -46,6 +43,8 @@ class Metric(StrEnum):
     """Received but returned unattempted because the run's time was up (relay)."""
     RELAY_HOPS = "RelayHops"
     RELAY_FAILURES = "RelayInvokeFailures"
+    RELAY_SKIPPED = "RelaySkippedEmptyRun"
+    """A run that ran out of time before its first receive did not relay (it would start empty runs)."""
     HOP_LIMIT = "RelayHopLimitReached"
 
 
@@ -86,3 +85,17 @@ def with_counts(handler: F) -> F:
             publish_counts()
 
     return wrapper  # type: ignore[return-value]
+
+
+Handler = Callable[[Any, Any], Any]
+
+
+def instrument(handler: Handler, *, tracing: bool) -> Handler:
+    """Wrap a Lambda handler in the Logger's context, the optional Tracer, Metrics and the counts (in that
+    order, outermost first)."""
+    wrapped: Handler = metrics.log_metrics(with_counts(handler))
+    if tracing:
+        from aws_lambda_powertools.tracing import Tracer  # noqa: PLC0415 - loads aws_xray_sdk: only when on
+
+        wrapped = Tracer(service=SERVICE).capture_lambda_handler(wrapped)
+    return logger.inject_lambda_context(wrapped, clear_state=True)

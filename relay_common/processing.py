@@ -1,104 +1,40 @@
 """Deadline-guarded processing of one queue message, shared by the relay and FIFO consumers.
 
 `MessageEngine.process` parses the body, gives the message a deadline (the smaller of the per-message timeout
-and the time the invocation has left), runs the configured processor on each object under the deadline guard,
-and returns an outcome. It never raises for a bad message: every failure becomes a `FAILED` outcome with a
-typed error and a log line naming the message.
+and the time the invocation has left), runs the processor on each object under the deadline guard, and
+returns an outcome. It never raises for a bad message: every failure becomes a `FAILED` outcome with a typed
+error and a log line naming the message.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from relay_common import clients as aws_clients
 from relay_common.deadline import Budget, deadline_guard
-from relay_common.errors import (
-    ConfigurationError,
-    DeadlineExceeded,
-    InvalidMessageError,
-    MessageError,
-    OutOfTime,
-)
+from relay_common.errors import DeadlineExceeded, InvalidMessageError, MessageError, OutOfTime
 from relay_common.events import ObjectRef, parse_message
 from relay_common.observability import Metric, count, logger
+from relay_common.processor import (
+    ProcessingContext,
+    Processor,
+    ProcessorResult,
+    ProcessorSettings,
+    checked_result,
+    load_processor,
+)
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
-
+    from relay_common.clients import Clients
     from relay_common.config import CoreSettings
+    from relay_common.deadline import LambdaContextLike
+    from relay_common.idempotency import Idempotency
 
 BODY_PREVIEW = 200
 """Characters of an unparsable body quoted in its failure log line."""
-
-DUPLICATE = "duplicate"
-"""Status a processor returns (in `{"status": ...}`) when the object version was already recorded."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessingContext:
-    """What a processor knows about the message it is working on."""
-
-    message_id: str
-    receive_count: int
-    deadline: float
-    """`time.monotonic()` value at which the guard interrupts the processor."""
-    queue: str
-    request_id: str | None = None
-
-    def remaining(self) -> float:
-        """Seconds until the deadline (for a processor that wants to budget its own calls)."""
-        return self.deadline - time.monotonic()
-
-
-Processor = Callable[[ObjectRef, ProcessingContext], Mapping[str, Any] | None]
-"""A processor handles one object version. It returns a JSON-serialisable mapping (kept by idempotency and
-logged) or None, and raises to fail the message."""
-
-
-def load_processor(spec: str) -> Processor:
-    """Resolve `package.module:function` to a processor, checking it at cold start.
-
-    If the processor's module defines `setup()`, it is called here, once per container: the place to
-    validate the processor's own configuration (a missing table name stops the cold start) and to create its
-    clients, so that cost is paid during INIT and not inside the first message's deadline.
-    """
-    module_name, sep, attribute = spec.partition(":")
-    if not sep or not module_name or not attribute:
-        raise ConfigurationError(f"BATON_PROCESSOR={spec!r} must look like 'package.module:function'")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigurationError(
-            f"BATON_PROCESSOR={spec!r}: cannot import {module_name!r} ({error})"
-        ) from None
-    target: Any = module
-    for part in attribute.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ConfigurationError(
-                f"BATON_PROCESSOR={spec!r}: {module_name!r} has no {attribute!r}"
-            ) from None
-    if not callable(target):
-        raise ConfigurationError(f"BATON_PROCESSOR={spec!r} is a {type(target).__name__}, not a callable")
-    try:
-        inspect.signature(target).bind(None, None)
-    except TypeError:
-        raise ConfigurationError(
-            f"BATON_PROCESSOR={spec!r} must accept two positional arguments (object_ref, context)"
-        ) from None
-    except ValueError:  # builtins without a signature: accept and let a call fail loudly
-        pass
-    setup = getattr(module, "setup", None)
-    if callable(setup):
-        setup()
-    processor: Processor = target
-    return processor
 
 
 class Outcome(StrEnum):
@@ -118,6 +54,7 @@ class MessageResult:
     error: MessageError | None = None
     objects: int = 0
     duplicates: int = 0
+    """Objects of the message whose version had been recorded before (redeliveries)."""
     seconds: float = 0.0
     will_dead_letter: bool = False
 
@@ -142,13 +79,26 @@ class MessageEngine:
         self._idempotency = idempotency
 
     @classmethod
-    def from_settings(cls, settings: CoreSettings) -> MessageEngine:
-        """Load the processor and, when configured, Powertools idempotency; raises `ConfigurationError`."""
+    def from_settings(cls, settings: CoreSettings, clients: Clients | None = None) -> MessageEngine:
+        """Load and set up the processor and, when configured, idempotency; raises `ConfigurationError`.
+
+        This is the cold-start work: the processor's `setup()` runs here, once per process."""
+        clients = clients or aws_clients.default()
         processor = load_processor(settings.processor)
-        idempotency = Idempotency.create(settings) if settings.idempotency_table else None
+        processor.setup(processor_settings(settings, clients))
+        idempotency = None
+        if settings.idempotency_table:
+            from relay_common.idempotency import Idempotency  # noqa: PLC0415 - Powertools' module is heavy
+
+            idempotency = Idempotency.create(settings, clients)
         return cls(settings, processor, idempotency=idempotency)
 
-    def start_invocation(self, context: LambdaContext) -> None:
+    @property
+    def processor(self) -> Processor:
+        """The processor this engine runs."""
+        return self._processor
+
+    def start_invocation(self, context: LambdaContextLike) -> None:
         """Per-invocation setup: idempotency needs the context to bound its in-progress records."""
         if self._idempotency is not None:
             self._idempotency.register(context)
@@ -214,14 +164,14 @@ class MessageEngine:
     def _run(self, ref: ObjectRef, context: ProcessingContext) -> int:
         """Process one object; returns 1 when it was a duplicate of an already recorded version."""
         with logger.append_context_keys(object=ref.uri, version=ref.version_token):
+            result: ProcessorResult
             if self._idempotency is not None:
-                result, replayed = self._idempotency.run(self._processor, ref, context)
+                result = self._idempotency.run(self._processor, ref, context)
             else:
-                result, replayed = self._processor(ref, context), False
-            duplicate = replayed or (isinstance(result, Mapping) and result.get("status") == DUPLICATE)
-            if duplicate:
+                result = checked_result(self._processor.process(ref, context))
+            if result.duplicate:
                 logger.info("object version already recorded; skipped as a duplicate")
-            return int(duplicate)
+            return int(result.duplicate)
 
     def _failed(
         self,
@@ -261,73 +211,11 @@ class MessageEngine:
         )
 
 
-class Idempotency:
-    """Powertools idempotency around the processor, keyed by object version.
-
-    The processor's own conditional write is what guarantees one result per object version; this layer keeps
-    a duplicate delivery from re-reading the object at all and stops two concurrent deliveries of one version
-    from running the processor twice (the second fails with `IdempotencyAlreadyInProgressError`, is retried).
-    """
-
-    def __init__(self, config: Any, persistence: Any) -> None:
-        from aws_lambda_powertools.utilities.idempotency import idempotent_function  # noqa: PLC0415
-
-        self._config = config
-        # Built once: Powertools hashes only the `identity` keyword and hands the others to the function.
-        self._guarded = idempotent_function(
-            _run_once,
-            data_keyword_argument="identity",
-            persistence_store=persistence,
-            config=config,
-            key_prefix="baton-object",
-        )
-
-    @classmethod
-    def create(cls, settings: CoreSettings) -> Idempotency:
-        """A DynamoDB persistence layer on `settings.idempotency_table`."""
-        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - only when configured
-            DynamoDBPersistenceLayer,
-            IdempotencyConfig,
-        )
-
-        from relay_common import clients  # noqa: PLC0415
-
-        config = IdempotencyConfig(
-            expires_after_seconds=settings.idempotency_ttl,
-            raise_on_no_idempotency_key=True,
-            use_local_cache=True,
-            response_hook=_mark_replayed,
-        )
-        persistence = DynamoDBPersistenceLayer(
-            table_name=settings.idempotency_table or "", boto3_client=clients.dynamodb()
-        )
-        return cls(config, persistence)
-
-    def register(self, context: LambdaContext) -> None:
-        """Bind in-progress records to this invocation's remaining time."""
-        self._config.register_lambda_context(context)
-
-    def run(
-        self, processor: Processor, ref: ObjectRef, context: ProcessingContext
-    ) -> tuple[Mapping[str, Any] | None, bool]:
-        """Run the processor once per object version; returns (result, replayed from a stored record)."""
-        stored = self._guarded(identity=ref.identity(), processor=processor, ref=ref, context=context)
-        return stored.get("result"), bool(stored.get(_REPLAYED))
-
-
-def _run_once(
-    *, identity: dict[str, str], processor: Processor, ref: ObjectRef, context: ProcessingContext
-) -> dict[str, Any]:
-    """What Powertools guards: one processor call, its result in the JSON shape it stores."""
-    result = processor(ref, context)
-    return {"result": dict(result) if result is not None else None}
-
-
-_REPLAYED = "__replayed__"
-
-
-def _mark_replayed(response: Any, idempotent_data: Any) -> Any:
-    """Powertools calls this only when it answers from a stored record instead of running the function."""
-    if isinstance(response, dict):
-        return {**response, _REPLAYED: True}
-    return response
+def processor_settings(settings: CoreSettings, clients: Clients) -> ProcessorSettings:
+    """What the processor's `setup()` receives, from the consumer's settings."""
+    return ProcessorSettings(
+        clients=clients,
+        results_table=settings.results_table,
+        message_timeout=settings.message_timeout,
+        environment=settings.environment,
+    )

@@ -8,7 +8,9 @@ and whatever was in flight returns to the queue when its visibility timeout ends
 
 Settings come from the options, then the environment variables the function itself reads
 (BATON_PROCESSOR, BATON_MESSAGE_TIMEOUT_SECONDS, ...), then the stack; the queue's redrive policy gives
-maxReceiveCount. Runs in the main thread: the deadline guard interrupts a processor with SIGALRM.
+maxReceiveCount. They are validated exactly as the function validates them, from a mapping built here (the
+process environment is never written), and the processor gets clients made from the CLI's own profile,
+region and endpoint. Runs in the main thread: the deadline guard interrupts a processor with SIGALRM.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ import signal
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import (
     BarColumn,
@@ -38,24 +39,23 @@ from consumer.cli.argtypes import int_between, positive_float
 from consumer.cli.aws import Aws, CliError, queue_name, resource
 from consumer.cli.resources import max_receive_count, queue_attributes
 from consumer.cli.stack import discover
+from consumer.processors import DEFAULT as DEFAULT_PROCESSOR
 from consumer.relay_handler import RelayConsumer, RelaySummary, StopReason
-from relay_common import clients
-from relay_common.config import DEFAULT_PROCESSOR, RelaySettings
+from relay_common.clients import Clients
+from relay_common.config import RelaySettings
 from relay_common.deadline import Budget, in_main_thread
+from relay_common.errors import ConfigurationError
 from relay_common.observability import discard_counts, logger
 from relay_common.processing import MessageEngine
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
     from types import FrameType
 
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from consumer.cli.stack import Stack
 
 EXIT_FAILED_MESSAGES = 3
 EXIT_INTERRUPTED = 130
 UNLIMITED_SECONDS = 10 * 365 * 24 * 3600.0
-RESULT_PROCESSORS = (DEFAULT_PROCESSOR, "consumer.processors.chaos:process")
-"""Processors that record results in BATON_RESULTS_TABLE."""
 
 EPILOG = """\
 examples:
@@ -127,12 +127,7 @@ class StopFlag:
 
 
 class LocalContext:
-    """Stands in for the Lambda context: the time left for the whole run."""
-
-    aws_request_id = ""
-    function_name = "baton-drain"
-    invoked_function_arn = ""
-    memory_limit_in_mb = 0
+    """The time left for the whole run: what `Budget` and idempotency read from a Lambda context."""
 
     def __init__(self, seconds: float, clock: Any = time.monotonic) -> None:
         self._clock = clock
@@ -157,25 +152,6 @@ class MessageScopedContext(LocalContext):
         return int(min(self._run.get_remaining_time_in_millis(), self._cap))
 
 
-@contextmanager
-def environment(updates: Mapping[str, str | None]) -> Iterator[None]:
-    """Set (or, for None, remove) environment variables for the block, then restore them."""
-    saved = {name: os.environ.get(name) for name in updates}
-    try:
-        for name, value in updates.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def run(args: argparse.Namespace, aws: Aws) -> int:
     """`baton drain`."""
     if not in_main_thread():
@@ -187,85 +163,65 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     attributes = queue_attributes(aws, queue_url)
     if attributes.get("FifoQueue") == "true":
         ui.warn("this is a FIFO queue: the relay loop keeps group order but retries with its own backoff")
-    updates = _settings_environment(
-        args,
-        aws,
-        results_table=stack.results_table,
-        idempotency_table=stack.idempotency_table,
-        queue_url=queue_url,
-        attributes=attributes,
-    )
-    with environment(updates):
-        clients.reset()  # processors build their clients from the environment set above
-        try:
-            return _drain(args, aws, queue_url, attributes)
-        finally:
-            clients.reset()
-            discard_counts()
+    settings = drain_settings(args, aws, stack, queue_url, attributes)
+    processor_clients = Clients(aws.session, endpoint_url=aws.endpoint_url, region=aws.region)
+    try:
+        engine = MessageEngine.from_settings(settings.core, processor_clients)
+    except ConfigurationError as error:
+        hint = "" if settings.core.results_table else "; no results table is known (pass --table or --stack)"
+        raise CliError(f"{error}{hint}") from None
+    try:
+        return _drain(args, aws, settings, engine, attributes)
+    finally:
+        discard_counts()
 
 
-def _settings_environment(
-    args: argparse.Namespace,
-    aws: Aws,
-    *,
-    results_table: str | None,
-    idempotency_table: str | None,
-    queue_url: str,
-    attributes: dict[str, str],
-) -> dict[str, str | None]:
+def drain_settings(
+    args: argparse.Namespace, aws: Aws, stack: Stack, queue_url: str, attributes: dict[str, str]
+) -> RelaySettings:
+    """The relay settings of this run: the options, then the function's variables, then the stack."""
     env = os.environ
-    table = results_table or env.get("BATON_RESULTS_TABLE") or None
-    processor = args.processor or env.get("BATON_PROCESSOR") or DEFAULT_PROCESSOR
-    if processor in RESULT_PROCESSORS:
-        if not table:
-            raise CliError(f"no results table: {processor} records results there; pass --table or --stack")
+    table = stack.results_table or env.get("BATON_RESULTS_TABLE") or None
+    if table:
         with resource(aws, "results table", table):
             aws.dynamodb().describe_table(TableName=table)
     idempotency = None
     if not args.no_idempotency:
         idempotency = (
-            args.idempotency_table or idempotency_table or env.get("BATON_IDEMPOTENCY_TABLE") or None
+            args.idempotency_table or stack.idempotency_table or env.get("BATON_IDEMPOTENCY_TABLE") or None
         )
         if idempotency:
             with resource(aws, "idempotency table", idempotency):
                 aws.dynamodb().describe_table(TableName=idempotency)
-    updates: dict[str, str | None] = {
+    given: dict[str, str | None] = {
         "BATON_QUEUE_URL": queue_url,
-        "BATON_PROCESSOR": processor,
+        "BATON_PROCESSOR": args.processor,
         "BATON_RESULTS_TABLE": table,
         "BATON_IDEMPOTENCY_TABLE": idempotency or "",
-        # The SDK clients the processors create read these: make them match the CLI's options.
-        "AWS_REGION": aws.region,
-        "AWS_DEFAULT_REGION": aws.region,
+        "BATON_WAIT_TIME_SECONDS": None if args.wait_time is None else str(args.wait_time),
+        "BATON_MESSAGE_TIMEOUT_SECONDS": None if args.message_timeout is None else str(args.message_timeout),
     }
-    if aws.options.endpoint_url:
-        updates["AWS_ENDPOINT_URL"] = aws.options.endpoint_url
-    if aws.options.profile:
-        updates["AWS_PROFILE"] = aws.options.profile
-    if args.wait_time is not None:
-        updates["BATON_WAIT_TIME_SECONDS"] = str(args.wait_time)
-    if args.message_timeout is not None:
-        updates["BATON_MESSAGE_TIMEOUT_SECONDS"] = str(args.message_timeout)
     limit = max_receive_count(attributes)
     if limit is not None and not env.get("BATON_MAX_RECEIVE_COUNT"):
-        updates["BATON_MAX_RECEIVE_COUNT"] = str(limit)
-    return updates
+        given["BATON_MAX_RECEIVE_COUNT"] = str(limit)
+    merged = {**env, **{name: value for name, value in given.items() if value is not None}}
+    return RelaySettings.from_env(merged, default_processor=DEFAULT_PROCESSOR)
 
 
-def _drain(args: argparse.Namespace, aws: Aws, queue_url: str, attributes: dict[str, str]) -> int:
-    settings = RelaySettings.from_env()
-    engine = MessageEngine.from_settings(settings.core)
+def _drain(
+    args: argparse.Namespace,
+    aws: Aws,
+    settings: RelaySettings,
+    engine: MessageEngine,
+    attributes: dict[str, str],
+) -> int:
+    queue_url = settings.core.queue_url
     consumer = RelayConsumer(
-        settings,
-        engine,
-        receiver=aws.sqs(wait_time=settings.wait_time),
-        sqs=aws.sqs(),
-        invoker=aws.lambda_(),  # never called: a local run does not relay
+        settings, engine, receiver=aws.sqs(wait_time=settings.wait_time), sqs=aws.sqs(), invoker=None
     )
     margin = settings.core.safety_margin
     run_context = LocalContext(UNLIMITED_SECONDS)
-    scoped = MessageScopedContext(run_context, settings.core.message_timeout, margin)
-    engine.start_invocation(cast("LambdaContext", scoped))
+    engine.start_invocation(MessageScopedContext(run_context, settings.core.message_timeout, margin))
     budget = Budget(run_context, safety_margin=margin, cap=args.max_seconds)
     summary = RelaySummary(chain_id=f"local-{uuid.uuid4()}", hop=0, trigger="baton drain")
     waiting = int(attributes.get("ApproximateNumberOfMessages", "0") or 0)

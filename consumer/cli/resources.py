@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from consumer import processors
 from consumer.cli.aws import Aws, CliError, queue_name, resource
-from relay_common.config import DEFAULT_PROCESSOR
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
@@ -74,4 +74,4 @@ def function_configuration(aws: Aws, name: str) -> FunctionConfigurationResponse
 def processor_of(configuration: FunctionConfigurationResponseTypeDef) -> str:
     """The processor the function runs (BATON_PROCESSOR, or the default)."""
     variables = configuration.get("Environment", {}).get("Variables", {})
-    return variables.get("BATON_PROCESSOR") or DEFAULT_PROCESSOR
+    return variables.get("BATON_PROCESSOR") or processors.DEFAULT

@@ -16,11 +16,13 @@ import time
 import tracemalloc
 from typing import TYPE_CHECKING, Any
 
-from consumer.processors.digest import CHUNK_SIZE, digest_chunks
+from consumer.processors.digest import digest_chunks
+from consumer.processors.recording import CHUNK_SIZE
 from relay_common.config import CoreSettings
 from relay_common.deadline import Budget
 from relay_common.observability import discard_counts, logger
-from relay_common.processing import MessageEngine, ProcessingContext
+from relay_common.processing import MessageEngine
+from relay_common.processor import FunctionProcessor, ProcessingContext, ProcessorResult
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -67,8 +69,8 @@ class _Context:
         return 900_000
 
 
-def _noop(obj: ObjectRef, ctx: ProcessingContext) -> None:
-    return None
+def _noop(obj: ObjectRef, ctx: ProcessingContext) -> ProcessorResult:
+    return ProcessorResult("recorded")
 
 
 def bench_engine(messages: int) -> dict[str, Any]:
@@ -92,7 +94,8 @@ def bench_engine(messages: int) -> dict[str, Any]:
             ]
         }
     )
-    engine = MessageEngine(CoreSettings(queue_url="https://sqs.invalid/1/bench"), _noop)
+    settings = CoreSettings(queue_url="https://sqs.invalid/1/bench", processor="bench:noop")
+    engine = MessageEngine(settings, FunctionProcessor(_noop))
     budget = Budget(_Context(), safety_margin=2.0)
     timings = []
     logger.setLevel("WARNING")  # the per-message INFO line would dominate what is measured

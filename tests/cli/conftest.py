@@ -16,7 +16,6 @@ from moto import mock_aws
 
 from consumer.cli import main
 from consumer.cli.aws import Aws as CliAws
-from consumer.processors import digest
 from relay_common import clients
 from relay_common.observability import discard_counts
 from tests.unit.builders import ACCOUNT, REGION, Aws, Queue, create_idempotency_table, create_results_table
@@ -56,10 +55,8 @@ def cli_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("COLUMNS", "220")
     clients.reset()
-    digest._store.cache_clear()
     yield
     clients.reset()
-    digest._store.cache_clear()
     discard_counts()
 
 

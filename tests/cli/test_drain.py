@@ -144,8 +144,8 @@ def test_drain_configuration_errors_are_one_line(cloud: Cloud, baton: Runner) ->
     )
     assert len(bad_processor.err.splitlines()) == 1
     assert no_table.err == (
-        "baton: error: no results table: consumer.processors.digest:process records results there; "
-        "pass --table or --stack\n"
+        "baton: error: BATON_RESULTS_TABLE is not set: DigestProcessor records its results there; "
+        "no results table is known (pass --table or --stack)\n"
     )
     assert missing_table.err == "baton: error: results table gone does not exist in region us-east-1\n"
     assert bad_wait.code == 2

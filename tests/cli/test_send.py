@@ -11,7 +11,8 @@ import pytest
 from consumer.cli.send import SEND_PREFIX, normalise_prefix, plan_messages
 from consumer.processors import digest
 from relay_common.events import parse_message
-from relay_common.processing import ProcessingContext
+from relay_common.processor import ProcessingContext
+from tests.unit.builders import set_up
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -149,18 +150,16 @@ def test_fifo_messages_round_robin_with_a_failing_one(cloud: Cloud, baton: Runne
         assert head["ETag"].strip('"') == ref.etag
 
 
-def test_a_sent_event_is_processed_by_the_default_processor(
-    cloud: Cloud, baton: Runner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BATON_RESULTS_TABLE", cloud.aws.results_table)
+def test_a_sent_event_is_processed_by_the_default_processor(cloud: Cloud, baton: Runner) -> None:
     assert baton("send", "--fifo-messages", "1", "--group", "g-1/x", *cloud.outputs("fifo")).code == 0
     [message] = receive_all(cloud, cloud.fifo.url)
     [ref] = parse_message(message["Body"], message["MessageId"]).objects
     assert "/g-1_x/" in ref.key
 
-    result = digest.process(ref, ProcessingContext(message["MessageId"], 1, 1e12, "baton-fifo.fifo"))
+    processor = set_up(digest.DigestProcessor(), cloud.aws.results_table)
+    result = processor.process(ref, ProcessingContext(message["MessageId"], 1, 1e12, "baton-fifo.fifo"))
 
-    assert result["status"] == "recorded"  # the event's ETag matches the object (the read is IfMatch)
+    assert result.status == "recorded"  # the event's ETag matches the object (the read is IfMatch)
 
 
 def test_fifo_blocks_and_warning_when_the_function_is_not_chaos(cloud: Cloud, baton: Runner) -> None:

@@ -43,15 +43,24 @@ ORIGINAL_FIFO_DESIGN: dict[str, Any] = {
 }
 
 
-def wait_until(condition: Callable[[], Any], *, timeout: float, interval: float = 1.0, what: str) -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds saying `what`."""
+def wait_until(
+    condition: Callable[[], Any],
+    *,
+    timeout: float,
+    interval: float = 1.0,
+    what: str,
+    details: Callable[[], str] | None = None,
+) -> Any:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds saying `what` (and
+    what `details` reports of the state at that moment)."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+            state = f": {details()}" if details is not None else ""
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}{state}")
         time.sleep(interval)
 
 

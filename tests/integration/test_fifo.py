@@ -95,27 +95,44 @@ def test_stall_scenario_one_message_dead_lettered_the_group_not_stalled(fifo: St
 
 def test_without_the_deadline_guard_the_timeout_happens_and_nothing_is_lost(fifo_unguarded: Stack) -> None:
     """The control: what the original design suffered. Message 5 hangs past the 5 s function timeout, Lambda
-    kills the invocation, and the whole first batch returns to the queue. Nothing is lost, but the cost is:
-    "Task timed out", messages 6-10 stalled behind the batch's 30 s visibility timeout, and with
-    maxReceiveCount 1 the already-processed messages 1-4 are dead-lettered along with 5 (their results exist,
-    so redriving them later is absorbed by idempotency)."""
+    kills the invocation, and the whole batch holding 5 returns to the queue. Nothing is lost, but it costs:
+    "Task timed out", the later messages stalled behind that batch's 30 s visibility timeout, and with
+    maxReceiveCount 1 the batch's other, already processed messages are dead-lettered along with 5 (their
+    results exist, so redriving them later is absorbed by idempotency).
+
+    Which messages share 5's batch depends on when the event source mapping polled (LocalStack's poller backs
+    off after errors and empty polls), so the test checks the invariants, not a batch layout."""
     stack = fifo_unguarded
     run = upload_ten(stack, "hang-on-purpose")
     prefix = run.keys[0].split("/")[0]
     wait_until(lambda: timed_out(stack, run.since_ms), timeout=60, what="the invocation to time out")
-    records = wait_until(
-        lambda: (found := stack.results(prefix)) and set(run.after_bad) <= set(found) and found,
-        timeout=VISIBILITY_TIMEOUT + 60,
-        interval=2,
-        what="messages 6-10 after the visibility timeout",
-    )
-    dead = wait_until(lambda: run.bad in (keys := dlq_keys(stack)) and keys, timeout=60, what="5 in the DLQ")
+    state: dict[str, set[str]] = {}
 
+    def accounted() -> bool:
+        state["records"], state["dead"] = set(stack.results(prefix)), dlq_keys(stack)
+        return set(run.keys) <= state["records"] | state["dead"]
+
+    wait_until(
+        accounted,
+        timeout=VISIBILITY_TIMEOUT + 150,
+        interval=2,
+        what="every message to end with a result or in the DLQ",
+        details=lambda: (
+            f"recorded {sorted(state.get('records', ()))}, dead {sorted(state.get('dead', ()))}, "
+            f"queue (visible, in flight) {stack.depth()}"
+        ),
+    )
+    records, dead = stack.results(prefix), state["dead"]
+
+    assert run.bad in dead
     assert run.bad not in records
-    assert set(run.keys) <= set(records) | dead, "every message ends with a result or in the DLQ"
-    stalled_for = min(record_time(records[key]) for key in run.after_bad) - run.uploaded_at
-    assert stalled_for >= VISIBILITY_TIMEOUT - 5, f"6-10 waited only {stalled_for:.1f}s"
-    assert set(run.keys[:4]) <= dead, "maxReceiveCount 1 dead-letters the processed 1-4 with the batch"
+    recorded_after_bad = [key for key in run.after_bad if key in records]
+    assert recorded_after_bad, f"every message after 5 was dead-lettered: {sorted(dead)}"
+    stalled_for = min(record_time(records[key]) for key in recorded_after_bad) - run.uploaded_at
+    assert stalled_for >= VISIBILITY_TIMEOUT - 5, f"the messages after 5 waited only {stalled_for:.1f}s"
+    # 5's batch went to the DLQ whole: those before 5 had been processed (their results exist), those after it
+    # never ran. Nothing is lost either way.
+    assert {key for key in dead if key in run.keys[:4]} <= set(records)
 
 
 def test_poison_input_is_dead_lettered_and_the_test_event_consumed(fifo: Stack) -> None:

@@ -6,11 +6,15 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote_plus
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from relay_common.processor import Processor
+
+P = TypeVar("P", bound="Processor")
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -266,3 +270,12 @@ def create_idempotency_table(dynamodb: Any, name: str) -> None:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
     )
+
+
+def set_up(processor: P, results_table: str | None = None, **environment: str) -> P:
+    """A processor after its cold-start `setup()`, with clients from the (mocked) default session."""
+    from relay_common.clients import Clients
+    from relay_common.processor import ProcessorSettings
+
+    processor.setup(ProcessorSettings(Clients(), results_table=results_table, environment=environment))
+    return processor

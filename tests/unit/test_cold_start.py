@@ -39,7 +39,7 @@ def test_a_valid_configuration_starts(module: str) -> None:
         (
             "consumer.fifo_handler",
             {"BATON_QUEUE_URL": QUEUE, "BATON_PROCESSOR": "consumer.processors.digest"},
-            "must look like 'package.module:function'",
+            "must look like 'package.module:attribute'",
         ),
         (
             "consumer.fifo_handler",
@@ -65,3 +65,23 @@ def test_outside_lambda_importing_builds_nothing() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("tracing", "loaded"), [("false", False), ("yes", True), ("on", True), ("0", False)])
+def test_the_tracer_is_loaded_only_when_tracing_is_on(tracing: str, loaded: bool) -> None:
+    """BATON_TRACING is read once, with the same rules as every flag; off, the X-Ray SDK is never imported."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("BATON_", "AWS_"))}
+    base.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_LAMBDA_FUNCTION_NAME="baton-test",
+        BATON_QUEUE_URL=QUEUE,
+        BATON_RESULTS_TABLE="baton-results",
+        BATON_TRACING=tracing,
+        POWERTOOLS_TRACE_DISABLED="true",  # no X-Ray daemon here; the Tracer is still created when on
+    )
+    script = "import sys, consumer.relay_handler; print('aws_xray_sdk' in sys.modules)"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], env=base, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(loaded)

@@ -9,10 +9,9 @@ import pytest
 
 from consumer import fifo_handler
 from consumer.fifo_handler import FifoConsumer
-from consumer.processors import digest
 from relay_common.config import CoreSettings, FailurePolicy, FifoSettings
 from relay_common.errors import ConfigurationError
-from relay_common.processing import MessageEngine, load_processor
+from relay_common.processing import MessageEngine
 from tests.unit.builders import Aws, FakeContext, Queue, body_for_upload
 
 if TYPE_CHECKING:
@@ -28,8 +27,7 @@ assert 5 * MESSAGE_TIMEOUT + SAFETY_MARGIN <= FUNCTION_TIMEOUT
 
 
 @pytest.fixture(autouse=True)
-def fresh_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    digest._store.cache_clear()
+def fresh_consumer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("BATON_CHAOS_HANG_SECONDS", "60")
     yield
     fifo_handler.consumer.cache_clear()
@@ -101,11 +99,14 @@ def make_consumer(
 ) -> FifoConsumer:
     core = CoreSettings(
         queue_url=queue.url,
+        processor=processor,
+        results_table=aws.results_table,
         message_timeout=message_timeout,
         safety_margin=SAFETY_MARGIN,
         max_receive_count=max_receive_count,
+        environment={"BATON_CHAOS_HANG_SECONDS": "60"},
     )
-    engine = MessageEngine(core, load_processor(processor))  # as at cold start: setup() creates the clients
+    engine = MessageEngine.from_settings(core)  # as at cold start: setup() creates the clients
     return FifoConsumer(FifoSettings(core=core, failure_policy=policy), engine, sqs=aws.sqs)
 
 

@@ -1,4 +1,4 @@
-"""The shared engine: processor loading, deadlines, outcomes, idempotency."""
+"""The shared engine: processor set-up, deadlines, outcomes, idempotency."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from relay_common.clients import Clients
 from relay_common.config import CoreSettings
 from relay_common.deadline import Budget
 from relay_common.errors import (
@@ -16,13 +17,10 @@ from relay_common.errors import (
     MessageError,
     OutOfTime,
 )
-from relay_common.processing import (
-    Idempotency,
-    MessageEngine,
-    Outcome,
-    ProcessingContext,
-    load_processor,
-)
+from relay_common.idempotency import Idempotency
+from relay_common.processing import MessageEngine, Outcome
+from relay_common.processor import BaseProcessor, FunctionProcessor, ProcessingContext, ProcessorResult
+from tests.unit import sample_processors
 from tests.unit.builders import (
     TEST_EVENT_BODY,
     Aws,
@@ -39,25 +37,29 @@ if TYPE_CHECKING:
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-relay"
 
 
-class Recorder:
-    """A processor that records its calls and can fail, hang or return a status."""
+class Recorder(BaseProcessor):
+    """A processor that records its calls and can fail, hang or report duplicates."""
 
-    def __init__(self, *, fail_on: str | None = None, hang_on: str | None = None, status: str = "recorded"):
+    def __init__(self, *, fail_on: str | None = None, hang_on: str | None = None, duplicate: bool = False):
         self.calls: list[tuple[ObjectRef, ProcessingContext]] = []
-        self.fail_on, self.hang_on, self.status = fail_on, hang_on, status
+        self.fail_on, self.hang_on, self.duplicate = fail_on, hang_on, duplicate
 
-    def __call__(self, obj: ObjectRef, ctx: ProcessingContext) -> dict[str, Any]:
-        self.calls.append((obj, ctx))
+    def process(self, obj: ObjectRef, context: ProcessingContext) -> ProcessorResult:
+        self.calls.append((obj, context))
         if obj.key == self.fail_on:
             raise RuntimeError(f"cannot handle {obj.key}")
         if obj.key == self.hang_on:
             time.sleep(60)
-        return {"status": self.status}
+        return ProcessorResult("recorded", duplicate=self.duplicate, details={"key": obj.key})
+
+
+def core_settings(**settings: Any) -> CoreSettings:
+    defaults = {"processor": "tests.unit.sample_processors:ok", "message_timeout": 5.0, "safety_margin": 0.5}
+    return CoreSettings(queue_url=QUEUE_URL, **{**defaults, **settings})
 
 
 def engine(processor: Any, **settings: Any) -> MessageEngine:
-    core = CoreSettings(queue_url=QUEUE_URL, **{"message_timeout": 5.0, "safety_margin": 0.5, **settings})
-    return MessageEngine(core, processor)
+    return MessageEngine(core_settings(**settings), processor)
 
 
 def budget(seconds: float = 60.0, clock: FakeClock | None = None) -> Budget:
@@ -69,32 +71,33 @@ def body(*keys: str) -> str:
     return notification_body(*(s3_notification("bucket", key) for key in keys))
 
 
-class TestLoadProcessor:
-    def test_loads_a_function(self) -> None:
-        processor = load_processor("tests.unit.sample_processors:ok")
-        assert processor(None, None) == {"status": "ok"}  # type: ignore[arg-type]
+class TestSetUp:
+    def test_setup_runs_once_with_the_settings(self) -> None:
+        sample_processors.Counting.setups = 0
+        core = core_settings(
+            processor="tests.unit.sample_processors:Counting",
+            results_table="baton-results",
+            environment={"MY_SETTING": "on"},
+        )
+        clients = Clients()
+        subject = MessageEngine.from_settings(core, clients)
+        processor = subject.processor
+        assert isinstance(processor, sample_processors.Counting)
+        assert sample_processors.Counting.setups == 1
+        assert processor.settings.clients is clients
+        assert processor.settings.results_table == "baton-results"
+        assert processor.settings.message_timeout == 5.0
+        assert processor.settings.environment == {"MY_SETTING": "on"}
 
-    @pytest.mark.parametrize(
-        ("spec", "message"),
-        [
-            ("no-colon", "must look like 'package.module:function'"),
-            (":ok", "must look like"),
-            ("tests.unit.sample_processors:", "must look like"),
-            ("tests.unit.nowhere:ok", "cannot import 'tests.unit.nowhere'"),
-            ("tests.unit.sample_processors:missing", "has no 'missing'"),
-            ("tests.unit.sample_processors:NOT_CALLABLE", "is a int, not a callable"),
-            ("tests.unit.sample_processors:one_argument", "must accept two positional arguments"),
-            ("tests.unit.misconfigured_processor:process", "MISCONFIGURED_SETTING is not set"),
-        ],
-    )
-    def test_bad_specs_fail_with_a_clear_message(self, spec: str, message: str) -> None:
-        with pytest.raises(ConfigurationError, match=message):
-            load_processor(spec)
+    def test_a_processor_refusing_its_settings_stops_the_cold_start(self) -> None:
+        core = core_settings(processor="tests.unit.sample_processors:misconfigured")
+        with pytest.raises(ConfigurationError, match="MISCONFIGURED_SETTING is not set"):
+            MessageEngine.from_settings(core, Clients())
 
-    def test_default_processor_needs_its_table(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.delenv("BATON_RESULTS_TABLE", raising=False)
+    def test_default_processor_needs_its_table(self) -> None:
+        core = core_settings(processor="consumer.processors.digest:process")
         with pytest.raises(ConfigurationError, match="BATON_RESULTS_TABLE is not set"):
-            load_processor("consumer.processors.digest:process")
+            MessageEngine.from_settings(core, Clients())
 
 
 class TestEngine:
@@ -159,10 +162,11 @@ class TestEngine:
         assert recorder.calls == []
 
     def test_guard_off_lets_a_slow_processor_finish(self) -> None:
-        def slow(obj: ObjectRef, ctx: ProcessingContext) -> None:
+        def slow(obj: ObjectRef, ctx: ProcessingContext) -> ProcessorResult:
             time.sleep(0.3)
+            return ProcessorResult("recorded")
 
-        result = engine(slow, message_timeout=0.1, deadline_guard=False).process(
+        result = engine(FunctionProcessor(slow), message_timeout=0.1, deadline_guard=False).process(
             "m-6", body("a"), receive_count=1, budget=budget()
         )
         assert result.outcome is Outcome.PROCESSED
@@ -176,19 +180,31 @@ class TestEngine:
         )
         assert result.will_dead_letter is expected
 
-    def test_duplicate_status_is_counted(self) -> None:
-        result = engine(Recorder(status="duplicate")).process(
+    def test_duplicates_are_counted(self) -> None:
+        result = engine(Recorder(duplicate=True)).process(
             "m-8", body("a", "b"), receive_count=2, budget=budget()
         )
         assert result.outcome is Outcome.PROCESSED
         assert result.duplicates == 2
 
+    def test_a_duplicate_status_is_not_a_duplicate(self) -> None:
+        """No magic strings: only the flag marks a duplicate."""
+        processor = FunctionProcessor(lambda obj, ctx: ProcessorResult("duplicate"))
+        result = engine(processor).process("m-9", body("a"), receive_count=1, budget=budget())
+        assert (result.outcome, result.duplicates) == (Outcome.PROCESSED, 0)
+
+    def test_a_processor_returning_something_else_fails_the_message_clearly(self) -> None:
+        processor = FunctionProcessor(sample_processors.returns_a_dict)  # type: ignore[arg-type]
+        result = engine(processor).process("m-10", body("a"), receive_count=1, budget=budget())
+        assert result.outcome is Outcome.FAILED
+        assert "the processor returned dict, not a ProcessorResult" in str(result.error)
+
 
 def test_idempotency_runs_the_processor_once_per_object_version(aws: Aws) -> None:
     recorder = Recorder()
-    core = CoreSettings(queue_url=QUEUE_URL, idempotency_table=aws.idempotency_table)
-    subject = MessageEngine(core, recorder, idempotency=Idempotency.create(core))
-    subject.start_invocation(FakeContext())  # type: ignore[arg-type]
+    core = core_settings(idempotency_table=aws.idempotency_table)
+    subject = MessageEngine(core, recorder, idempotency=Idempotency.create(core, Clients()))
+    subject.start_invocation(FakeContext())
     record = s3_notification("bucket", "same.txt", sequencer="0001")
     first = subject.process("m-1", notification_body(record), receive_count=1, budget=budget())
     again = subject.process("m-2", notification_body(record), receive_count=1, budget=budget())
@@ -206,9 +222,9 @@ def test_idempotency_runs_the_processor_once_per_object_version(aws: Aws) -> Non
 
 def test_idempotency_lets_a_failed_version_be_retried(aws: Aws) -> None:
     recorder = Recorder(fail_on="flaky.txt")
-    core = CoreSettings(queue_url=QUEUE_URL, idempotency_table=aws.idempotency_table)
-    subject = MessageEngine(core, recorder, idempotency=Idempotency.create(core))
-    subject.start_invocation(FakeContext())  # type: ignore[arg-type]
+    core = core_settings(idempotency_table=aws.idempotency_table)
+    subject = MessageEngine(core, recorder, idempotency=Idempotency.create(core, Clients()))
+    subject.start_invocation(FakeContext())
     message = body("flaky.txt")
     assert subject.process("m-1", message, receive_count=1, budget=budget()).outcome is Outcome.FAILED
     recorder.fail_on = None

@@ -12,11 +12,11 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from consumer import relay_handler
-from consumer.processors import digest
+from consumer.processors.digest import DigestProcessor
 from consumer.relay_handler import RelayConsumer, StopReason
 from relay_common.config import CoreSettings, RelaySettings
 from relay_common.errors import ConfigurationError
-from relay_common.processing import MessageEngine, ProcessingContext, load_processor
+from relay_common.processing import MessageEngine
 from tests.unit.builders import (
     FUNCTION_ARN,
     REGION,
@@ -26,19 +26,16 @@ from tests.unit.builders import (
     FakeContext,
     Queue,
     body_for_upload,
+    set_up,
 )
 from tests.unit.test_sqs import CorruptingSqs
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from relay_common.events import ObjectRef
+    from relay_common.processor import ProcessingContext, Processor, ProcessorResult
     from tests.unit.conftest import LogReader
-
-
-@pytest.fixture(autouse=True)
-def fresh_store() -> None:
-    digest._store.cache_clear()
 
 
 @dataclass
@@ -80,17 +77,21 @@ def make_consumer(
     queue: Queue,
     invoker: Invoker,
     *,
-    processor: Callable[[ObjectRef, ProcessingContext], Any] | None = None,
+    processor: Processor | None = None,
     sqs: Any = None,
     **settings: Any,
 ) -> RelayConsumer:
     core_fields = {"message_timeout", "safety_margin", "max_receive_count", "deadline_guard"}
-    core = CoreSettings(queue_url=queue.url, **{k: v for k, v in settings.items() if k in core_fields})
+    core = CoreSettings(
+        queue_url=queue.url,
+        processor="consumer.processors.digest:process",
+        results_table=aws.results_table,
+        **{k: v for k, v in settings.items() if k in core_fields},
+    )
     relay = RelaySettings(
         core=core, **{"wait_time": 1, **{k: v for k, v in settings.items() if k not in core_fields}}
     )
-    digest.setup()  # what loading the processor does at cold start
-    engine = MessageEngine(core, processor or load_processor("consumer.processors.digest:process"))
+    engine = MessageEngine(core, processor or set_up(DigestProcessor(), aws.results_table))
     return RelayConsumer(relay, engine, receiver=aws.sqs, sqs=sqs or aws.sqs, invoker=invoker.client)
 
 
@@ -180,21 +181,26 @@ def test_a_partial_delete_failure_is_survived_and_absorbed_on_redelivery(aws: Aw
     assert queue.depth() == (0, 0)
 
 
-def clocked(clock: FakeClock, seconds: float) -> Callable[[ObjectRef, ProcessingContext], Any]:
+class Clocked(DigestProcessor):
     """The default processor, taking `seconds` of (fake) time per object."""
 
-    def process(obj: ObjectRef, ctx: ProcessingContext) -> Any:
-        clock.advance(seconds)
-        return digest.process(obj, ctx)
+    def __init__(self, clock: FakeClock, seconds: float) -> None:
+        self.clock, self.seconds = clock, seconds
 
-    return process
+    def process(self, obj: ObjectRef, context: ProcessingContext) -> ProcessorResult:
+        self.clock.advance(self.seconds)
+        return super().process(obj, context)
+
+
+def clocked(aws: Aws, clock: FakeClock, seconds: float) -> Processor:
+    return set_up(Clocked(clock, seconds), aws.results_table)
 
 
 def test_relays_when_the_time_budget_runs_out(aws: Aws, invoker: Invoker) -> None:
     queue = aws.queue("budget")
     upload(aws, queue, 60)
     clock = FakeClock()
-    consumer = make_consumer(aws, queue, invoker, processor=clocked(clock, 1.0), time_budget=25)
+    consumer = make_consumer(aws, queue, invoker, processor=clocked(aws, clock, 1.0), time_budget=25)
     invoker.accept()
     event = {"baton": {"chain_id": "chain-1", "hop": 3}}
     summary = consumer.handle(event, FakeContext(timeout=900, clock=clock), clock=clock)  # type: ignore[arg-type]
@@ -213,7 +219,7 @@ def test_a_relay_chain_drains_the_queue(aws: Aws, invoker: Invoker) -> None:
     queue = aws.queue("chain")
     upload(aws, queue, 45)
     clock = FakeClock()
-    consumer = make_consumer(aws, queue, invoker, processor=clocked(clock, 1.0), time_budget=12)
+    consumer = make_consumer(aws, queue, invoker, processor=clocked(aws, clock, 1.0), time_budget=12)
     event: dict[str, Any] = {"source": "aws.events", "detail-type": "Scheduled Event"}
     hops = 0
     for _ in range(20):
@@ -236,7 +242,7 @@ def test_unstarted_messages_are_released_when_time_runs_out_mid_round(aws: Aws, 
     upload(aws, queue, 10)
     clock = FakeClock()
     consumer = make_consumer(
-        aws, queue, invoker, processor=clocked(clock, 4.0), time_budget=10, safety_margin=0.0
+        aws, queue, invoker, processor=clocked(aws, clock, 4.0), time_budget=10, safety_margin=0.0
     )
     invoker.accept()
     summary = consumer.handle({}, FakeContext(timeout=900, clock=clock), clock=clock)  # type: ignore[arg-type]
@@ -250,7 +256,9 @@ def test_hop_limit_stops_the_chain_with_a_reason(aws: Aws, invoker: Invoker) -> 
     queue = aws.queue("hops")
     upload(aws, queue, 30)
     clock = FakeClock()
-    consumer = make_consumer(aws, queue, invoker, processor=clocked(clock, 1.0), time_budget=10, max_hops=2)
+    consumer = make_consumer(
+        aws, queue, invoker, processor=clocked(aws, clock, 1.0), time_budget=10, max_hops=2
+    )
     event = {"baton": {"chain_id": "chain-x", "hop": 2}}
     summary = consumer.handle(event, FakeContext(timeout=900, clock=clock), clock=clock)  # type: ignore[arg-type]
     assert summary["stop_reason"] == StopReason.HOP_LIMIT.value
@@ -263,7 +271,7 @@ def test_invoke_failure_is_logged_and_messages_stay(aws: Aws, invoker: Invoker, 
     queue = aws.queue("throttle")
     upload(aws, queue, 30)
     clock = FakeClock()
-    consumer = make_consumer(aws, queue, invoker, processor=clocked(clock, 1.0), time_budget=10)
+    consumer = make_consumer(aws, queue, invoker, processor=clocked(aws, clock, 1.0), time_budget=10)
     invoker.throttle()
     summary = consumer.handle({}, FakeContext(timeout=900, clock=clock), clock=clock)  # type: ignore[arg-type]
     assert summary["stop_reason"] == "time_budget"
@@ -281,15 +289,19 @@ def test_stops_on_an_empty_poll_at_once(aws: Aws, invoker: Invoker) -> None:
     assert (summary["received"], summary["rounds"]) == (0, 0)
 
 
-def test_no_round_starts_when_the_wait_does_not_fit(aws: Aws, invoker: Invoker) -> None:
+def test_a_run_that_received_nothing_does_not_relay(aws: Aws, invoker: Invoker, logs: LogReader) -> None:
+    """A wait that does not fit the time left stops the run before its first receive. A relay would start a
+    next run configured alike, which would do the same: a chain of max_hops empty runs. So it does not."""
     queue = aws.queue("short")
     upload(aws, queue, 5)
-    invoker.accept()
     consumer = make_consumer(aws, queue, invoker, wait_time=20, safety_margin=2.0)
     summary = consumer.handle({}, FakeContext(timeout=15))  # type: ignore[arg-type]
     assert summary["stop_reason"] == "time_budget"
     assert summary["received"] == 0
-    assert summary["relayed"] is True
+    assert summary["relayed"] is False
+    assert invoker.calls == []
+    assert any(line["message"].startswith("not relaying: this run received nothing") for line in logs())
+    assert queue.depth() == (5, 0), "the messages wait for the next scheduled run"
 
 
 def test_lambda_handler_builds_from_the_environment(

@@ -6,14 +6,18 @@ Three shapes are understood:
 * EventBridge events from S3 (`"source": "aws.s3"`, e.g. "Object Created") — the FIFO route;
 * the `s3:TestEvent` S3 sends when a notification is configured — recognised, never processed or failed.
 
-Anything else raises `InvalidMessageError` naming the message and what was wrong. Keys arrive URL-encoded
-(`+` for spaces) and are decoded strictly with `unquote_plus`, so a corrupt encoding is an error rather than a
-key that silently does not exist. Powertools' event data classes give the field access.
+Anything else raises `InvalidMessageError` naming the message and what was wrong, whatever the body holds:
+nesting too deep for the decoder, integers too long to convert, fields of the wrong type, and text that is
+not valid Unicode (a lone surrogate would otherwise break the very log line that reports the failure). Keys
+arrive URL-encoded (`+` for spaces) and are decoded strictly: a malformed percent-escape or bytes that are
+not UTF-8 are an error rather than a key that silently does not exist. Powertools' event data classes give
+the field access.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote_plus
@@ -29,6 +33,7 @@ MAX_KEY_BYTES = 1024
 """S3's limit on the UTF-8 length of an object key."""
 
 TEST_EVENT = "s3:TestEvent"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +92,17 @@ def parse_message(body: str | None, message_id: str) -> ParsedMessage:
         document = json.loads(body)
     except json.JSONDecodeError as error:
         raise InvalidMessageError(message_id, f"the message body is not JSON ({error})") from None
+    except RecursionError:
+        raise InvalidMessageError(message_id, "the message body nests too deeply to decode") from None
+    except ValueError as error:  # an integer past Python's digit limit for str -> int
+        raise InvalidMessageError(message_id, f"the message body cannot be decoded ({error})") from None
     if not isinstance(document, dict):
         raise InvalidMessageError(
             message_id, f"the message body is JSON {type(document).__name__}, not an object"
         )
     try:
         return _parse_document(document, message_id)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as error:
         raise InvalidMessageError(message_id, f"malformed event: {_describe(error)}") from None
 
 
@@ -132,10 +141,10 @@ def _parse_notification(records: Any, message_id: str) -> tuple[ObjectRef, ...]:
                 event_name=_text(record.event_name, "eventName"),
                 source="s3",
                 size=_size(obj.get("size")),
-                etag=obj.etag or None,
-                version_id=obj.version_id or None,
-                sequencer=obj.get("sequencer") or None,
-                event_time=raw.get("eventTime"),
+                etag=_optional_text(obj.get("eTag"), "eTag"),
+                version_id=_optional_text(obj.get("versionId"), "versionId"),
+                sequencer=_optional_text(obj.get("sequencer"), "sequencer"),
+                event_time=_optional_text(raw.get("eventTime"), "eventTime"),
             )
         )
     return tuple(refs)
@@ -152,15 +161,20 @@ def _parse_eventbridge(document: dict[str, Any], message_id: str) -> ObjectRef:
         event_name=_text(event.detail_type, "detail-type"),
         source="eventbridge",
         size=_size(obj.get("size")),
-        etag=obj.etag or None,
-        version_id=obj.get("version-id") or None,
-        sequencer=obj.get("sequencer") or None,
-        event_time=document.get("time"),
+        etag=_optional_text(obj.get("etag"), "detail.object.etag"),
+        version_id=_optional_text(obj.get("version-id"), "detail.object.version-id"),
+        sequencer=_optional_text(obj.get("sequencer"), "detail.object.sequencer"),
+        event_time=_optional_text(document.get("time"), "time"),
     )
 
 
 def decode_key(raw: str, message_id: str) -> str:
     """Decode a URL-encoded key (`+` is a space); raises `InvalidMessageError` on a corrupt encoding."""
+    bad = _BAD_ESCAPE.search(raw)
+    if bad is not None:
+        raise InvalidMessageError(
+            message_id, f"object key {raw!r} has a malformed percent-escape at position {bad.start()}"
+        )
     try:
         key = unquote_plus(raw, errors="strict")
     except UnicodeDecodeError:
@@ -179,15 +193,35 @@ def decode_key(raw: str, message_id: str) -> str:
 
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise ValueError(f"{what} must be a non-empty string, got {value!r}")
+        raise ValueError(f"{what} must be a non-empty string, got {_preview(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not valid Unicode text: {value!r}") from None
     return value
+
+
+def _optional_text(value: Any, what: str) -> str | None:
+    """A string field that may be absent or empty (None then)."""
+    if value is None or value == "":
+        return None
+    return _text(value, what)
+
+
+def _preview(value: Any) -> str:
+    """A short repr of an unexpected value (it may be a huge number or a deep structure)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _size(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"object size must be an integer, got {value!r}")
+        raise ValueError(f"object size must be an integer, got {_preview(value)}")
     size = int(value)
     if size < 0:
         raise ValueError(f"object size must not be negative, got {size}")

@@ -197,7 +197,9 @@ class MessageEngine:
         if current is not None:
             details["object"] = current.uri
         if isinstance(error, InvalidMessageError):
-            details["body_preview"] = (body or "")[:BODY_PREVIEW]
+            # Escape what UTF-8 cannot encode (a lone surrogate), or the log line itself would fail to write.
+            preview = (body or "")[:BODY_PREVIEW]
+            details["body_preview"] = preview.encode("utf-8", "backslashreplace").decode("utf-8")
         if error.__cause__ is not None and not isinstance(error.__cause__, MessageError):
             logger.error("message failed", extra=details, exc_info=error.__cause__)
         else:

@@ -141,3 +141,58 @@ def test_bad_size_is_rejected() -> None:
     record["s3"]["object"]["size"] = "many"
     with pytest.raises(InvalidMessageError, match="invalid literal"):
         parse_message(notification_body(record), "m")
+
+
+def _notification_with(**fields: object) -> str:
+    record = s3_notification("bucket", "k.txt")
+    record["s3"]["object"].update(fields)
+    return notification_body(record)
+
+
+ODD_BODIES = {
+    "nested 1,000 deep": "[" * 1000 + "]" * 1000,
+    "Records nested 1,000 deep": '{"Records": ' + "[" * 1000 + "]" * 1000 + "}",
+    "an integer of 5,000 digits": '{"Records": [{"eventSource": "aws:s3", "s3": {"object": {"size": '
+    + "9" * 5000
+    + "}}}]}",
+    "a size of 5,000 digits in a string": _notification_with(size="9" * 5000),
+    "an invalid percent-escape": _notification_with(key="a%ZZ"),
+    "a trailing percent sign": _notification_with(key="report%"),
+    "an integer eTag": _notification_with(eTag=5),
+    "a list versionId": _notification_with(versionId=[1]),
+    "an object sequencer": _notification_with(sequencer={"a": 1}),
+    "a lone surrogate in the bucket name": json.dumps(
+        {
+            "Records": [
+                {**s3_notification("b", "k"), "s3": {"bucket": {"name": "b\ud800x"}, "object": {"key": "k"}}}
+            ]
+        }
+    ),
+    "an integer etag from EventBridge": eventbridge_body("b", "k").replace(
+        '"etag": "0123456789abcdef0123456789abcdef"', '"etag": 7'
+    ),
+    "an integer version-id from EventBridge": json.dumps(
+        {
+            **json.loads(eventbridge_body("b", "k")),
+            "detail": {"bucket": {"name": "b"}, "object": {"key": "k", "version-id": 3}},
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("body", ODD_BODIES.values(), ids=ODD_BODIES.keys())
+def test_odd_bodies_are_invalid_messages_never_other_errors(body: str) -> None:
+    with pytest.raises(InvalidMessageError) as caught:
+        parse_message(body, "m-odd")
+    assert caught.value.message_id == "m-odd"
+    str(caught.value).encode("utf-8")  # the reason itself can always be logged
+
+
+@pytest.mark.parametrize("key", ["a%ZZ.txt", "trailing%", "half%4"])
+def test_a_malformed_percent_escape_is_named(key: str) -> None:
+    with pytest.raises(InvalidMessageError, match="malformed percent-escape"):
+        parse_message(_notification_with(key=key), "m")
+
+
+def test_an_encoded_percent_sign_is_a_key_character() -> None:
+    assert parse_message(_notification_with(key="100%25.txt"), "m").objects[0].key == "100%.txt"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ from relay_common.errors import (
     OutOfTime,
 )
 from relay_common.idempotency import Idempotency
+from relay_common.observability import logger
 from relay_common.processing import MessageEngine, Outcome
 from relay_common.processor import BaseProcessor, FunctionProcessor, ProcessingContext, ProcessorResult
 from tests.unit import sample_processors
@@ -242,3 +245,23 @@ def test_failure_logs_name_the_object_and_quote_a_bad_body(logs: LogReader) -> N
     assert "body_preview" not in first
     assert (second["message_id"], second["error_type"]) == ("m-body", "InvalidMessageError")
     assert second["body_preview"] == "x" * 200
+
+
+def test_a_failure_with_unencodable_text_is_still_logged() -> None:
+    """Log lines go to a UTF-8 stream; a lone surrogate in the body must not make the failure line fail."""
+    handler = logger.registered_handler
+    raw = io.BytesIO()
+    strict = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    previous = handler.setStream(strict)  # type: ignore[attr-defined]
+    try:
+        result = engine(Recorder()).process(
+            "m-sur", "not json \ud800 at all", receive_count=1, budget=budget()
+        )
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    assert isinstance(result.error, InvalidMessageError)
+    (line,) = [
+        json.loads(text) for text in raw.getvalue().decode().splitlines() if '"message failed"' in text
+    ]
+    assert line["message_id"] == "m-sur"
+    assert line["body_preview"] == "not json \\ud800 at all"

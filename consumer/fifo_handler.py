@@ -31,6 +31,7 @@ from relay_common.errors import DeadlineExceeded
 from relay_common.observability import instrument, logger
 from relay_common.processing import MessageEngine
 from relay_common.sqs import Receipt, change_visibility
+from relay_common.workers import WorkerPool
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,29 +48,34 @@ HARD_STOP_RESERVE = 0.25
 class FifoConsumer:
     """Processes one event-source-mapping batch."""
 
-    def __init__(self, settings: FifoSettings, engine: MessageEngine, *, sqs: SQSClient) -> None:
+    def __init__(
+        self, settings: FifoSettings, engine: MessageEngine, *, sqs: SQSClient, pool: WorkerPool | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self._sqs = sqs
+        self.pool = pool
+        """Worker processes for the groups of a batch; None processes every record in this process."""
 
     @classmethod
     def from_env(cls, clients: Clients | None = None) -> FifoConsumer:
         """Build from the function's environment; raises `ConfigurationError` at cold start."""
         settings = FifoSettings.from_env(default_processor=processors.DEFAULT)
         clients = clients or aws_clients.default()
-        return cls(settings, MessageEngine.from_settings(settings.core, clients), sqs=clients.sqs())
+        engine = MessageEngine.from_settings(settings.core, clients)
+        workers = settings.core.workers
+        pool = WorkerPool(engine, workers).start() if workers > 1 else None  # forked during INIT
+        return cls(settings, engine, sqs=clients.sqs(), pool=pool)
 
     def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Process the batch in order; return the partial batch response."""
         self.engine.start_invocation(context)
         budget = Budget(context, safety_margin=self.settings.core.safety_margin)
         policy = self.settings.failure_policy
-        processor = FifoPolicyProcessor(policy)
+        runner = RecordRunner(self.engine, budget, context.aws_request_id)
+        processor = FifoPolicyProcessor(policy, pool=self.pool, runner=runner)
         response = process_partial_response(
-            event=event,
-            record_handler=RecordRunner(self.engine, budget, context.aws_request_id),
-            processor=processor,
-            context=context,
+            event=event, record_handler=runner, processor=processor, context=context
         )
         if processor.failed_receipts and policy is FailurePolicy.SKIP:
             self._make_visible(processor.failed_receipts, budget)

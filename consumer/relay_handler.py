@@ -1,11 +1,13 @@
-"""Relay consumer: drain a standard queue in rounds and hand the baton on when time runs out.
+"""Relay consumer: drain a standard queue and hand the baton on when time runs out.
 
-Each round long-polls up to 10 messages, processes them one by one under their deadlines, deletes what
-succeeded (test events included) and gives failed messages a visibility backoff that grows with their receive
-count, so a poison message does not spin and the queue's redrive policy dead-letters it. The run stops when a
-long poll comes back empty (drained) or when what is left of its time cannot fit another round; then it
-invokes itself asynchronously so the next run carries on without waiting for the schedule. Reserved
-concurrency 1 on the function keeps it to one chain at a time, sparing the data store downstream.
+A run takes the chain lease (one chain at a time), then drains the queue with `relay_loop`: several worker
+processes by default (`BATON_WORKERS`), or one message after another in this process with one worker. Each
+message runs under its deadline; successes (test events included) are deleted in batches, failures get a
+visibility backoff that grows with their receive count, so a poison message does not spin and the queue's
+redrive policy dead-letters it. The run stops when a long poll comes back empty (drained) or when what is left
+of its time cannot fit more work; then it invokes itself asynchronously so the next run carries on without
+waiting for the schedule. Reserved concurrency 1 keeps one run at a time and the lease keeps one chain, so the
+data store sees no more load than the workers and the rate cap (`BATON_MAX_MESSAGES_PER_SECOND`) allow.
 """
 
 from __future__ import annotations
@@ -13,75 +15,43 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from consumer import processors
+from consumer.relay_loop import (
+    ParallelDrain,
+    Queue,
+    RelaySummary,
+    RoundCallback,
+    SequentialDrain,
+    StopCheck,
+    StopReason,
+)
 from relay_common import clients as aws_clients
 from relay_common.config import RelaySettings
 from relay_common.deadline import Budget, Clock
+from relay_common.lease import ChainLease
 from relay_common.observability import Metric, count, instrument, logger
-from relay_common.processing import MessageEngine, MessageResult, Outcome
+from relay_common.pacing import RateLimiter
+from relay_common.processing import MessageEngine
 from relay_common.relay import Baton, pass_baton
-from relay_common.sqs import Receipt, change_visibility, delete_messages
+from relay_common.workers import WorkerPool
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
     from relay_common.clients import Clients
 
-MAX_MESSAGES = 10
-
-
-class StopReason(StrEnum):
-    """Why a run stopped."""
-
-    DRAINED = "drained"
-    TIME_BUDGET = "time_budget"
-    HOP_LIMIT = "hop_limit"
-    INTERRUPTED = "interrupted"
-    """Stopped on request between rounds (the local `baton drain` on Ctrl-C)."""
-
-
-@dataclass(slots=True)
-class RelaySummary:
-    """What one run did; returned by the handler and logged."""
-
-    chain_id: str
-    hop: int
-    trigger: str
-    received: int = 0
-    processed: int = 0
-    failed: int = 0
-    duplicates: int = 0
-    """Objects whose version had been recorded already (redeliveries, absorbed)."""
-    deleted: int = 0
-    test_events: int = 0
-    released: int = 0
-    delete_failures: int = 0
-    rounds: int = 0
-    stop_reason: StopReason | None = None
-    relayed: bool = False
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary."""
-        data = asdict(self)
-        data["stop_reason"] = self.stop_reason.value if self.stop_reason else None
-        data["seconds"] = round(self.seconds, 3)
-        return data
-
-
-RoundCallback = Callable[[RelaySummary], None]
+__all__ = ["RelayConsumer", "RelaySummary", "StopReason", "consumer", "lambda_handler"]
 
 
 class RelayConsumer:
-    """The relay loop, independent of Lambda so it can also run locally (`baton drain`)."""
+    """The relay run, independent of Lambda so it can also run locally (`baton drain`)."""
 
     def __init__(
         self,
@@ -91,28 +61,44 @@ class RelayConsumer:
         receiver: SQSClient,
         sqs: SQSClient,
         invoker: LambdaClient | None = None,
+        pool: WorkerPool | None = None,
+        lease_client: DynamoDBClient | None = None,
+        wall_clock: Clock = time.time,
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self._receiver = receiver
-        self._sqs = sqs
+        self.queue = Queue(settings, engine, receiver, sqs)
         self._invoker = invoker
+        self.pool = pool
+        """Worker processes; None processes messages one after another in this process."""
+        self._lease_client = lease_client
+        self._wall_clock = wall_clock
 
     @classmethod
     def from_env(cls, clients: Clients | None = None) -> RelayConsumer:
-        """Build from the function's environment; raises `ConfigurationError` at cold start."""
+        """Build from the function's environment; raises `ConfigurationError` at cold start. With more than
+        one worker the workers are forked here, so they start and set up during Lambda's INIT."""
         settings = RelaySettings.from_env(default_processor=processors.DEFAULT)
         clients = clients or aws_clients.default()
+        engine = MessageEngine.from_settings(settings.core, clients)
+        workers = settings.core.workers
+        lease = settings.chain_lease and settings.lease_table is not None
+        if settings.chain_lease and not lease:
+            logger.warning(
+                "no table for the chain lease (BATON_LEASE_TABLE): a second chain is not prevented"
+            )
         return cls(
             settings,
-            MessageEngine.from_settings(settings.core, clients),
+            engine,
             receiver=clients.sqs_long_poll(),
             sqs=clients.sqs(),
             invoker=clients.lambda_(),
+            pool=WorkerPool(engine, workers).start() if workers > 1 else None,
+            lease_client=clients.dynamodb() if lease else None,
         )
 
     def handle(self, event: Any, context: LambdaContext, *, clock: Clock = time.monotonic) -> dict[str, Any]:
-        """One Lambda run: drain, then relay if the time budget ran out with messages still arriving."""
+        """One Lambda run: take the chain lease, drain, then relay if time ran out with messages left."""
         baton, trigger = Baton.from_event(event)
         logger.append_keys(chain_id=baton.chain_id, hop=baton.hop)
         self.engine.start_invocation(context)
@@ -123,9 +109,29 @@ class RelayConsumer:
             clock=clock,
         )
         summary = RelaySummary(chain_id=baton.chain_id, hop=baton.hop, trigger=trigger)
-        self.drain(budget, summary, request_id=context.aws_request_id)
+        lease = self._lease(baton, context.function_name)
+        if lease is not None and not lease.acquire(budget.remaining()):
+            summary.stop_reason = StopReason.CHAIN_RUNNING
+            count(Metric.CHAIN_RUNNING)
+            holder = lease.holder
+            logger.info(
+                "another chain is running: this start exits at once",
+                extra={"running_chain": holder.chain_id if holder else None},
+            )
+            logger.info("relay run finished", extra={"summary": summary.as_dict()})
+            return summary.as_dict()
+        limiter = self._limiter(baton)
+        self.drain(
+            budget,
+            summary,
+            request_id=context.aws_request_id,
+            limiter=limiter,
+            should_stop=self._lease_check(lease, budget),
+        )
         if summary.stop_reason is StopReason.TIME_BUDGET:
-            self._relay(baton, context.invoked_function_arn, summary)
+            self._relay(baton.next(limiter.next_allowed if limiter.rate else 0.0), context, summary)
+        if lease is not None and not summary.relayed and summary.stop_reason is not StopReason.LEASE_LOST:
+            lease.release()
         logger.info("relay run finished", extra={"summary": summary.as_dict()})
         return summary.as_dict()
 
@@ -136,99 +142,59 @@ class RelayConsumer:
         *,
         request_id: str | None = None,
         on_round: RoundCallback | None = None,
-        stop_requested: Callable[[], bool] = lambda: False,
+        should_stop: StopCheck | None = None,
+        limiter: RateLimiter | None = None,
     ) -> RelaySummary:
-        """Receive and process rounds until the queue is drained, time runs out, or a stop is requested."""
+        """Process messages until the queue is drained, time runs out, or `should_stop` names a reason."""
         started = budget.now()
-        longest_round = 0.0
-        while True:
-            if stop_requested():
-                summary.stop_reason = StopReason.INTERRUPTED
-                break
-            # An empty poll costs the wait time; a full one returns at once and costs the processing time.
-            if budget.remaining() < max(self.settings.wait_time, longest_round):
-                summary.stop_reason = StopReason.TIME_BUDGET
-                break
-            messages = self._receive()
-            if not messages:
-                summary.stop_reason = StopReason.DRAINED
-                break
-            round_started = budget.now()
-            self._round(messages, budget, summary, request_id)
-            longest_round = max(longest_round, budget.now() - round_started)
-            if on_round is not None:
-                on_round(summary)
+        check = should_stop or (lambda: None)
+        if self.pool is None:
+            SequentialDrain(self.queue).run(
+                budget, summary, request_id=request_id, on_round=on_round, should_stop=check
+            )
+        else:
+            limiter = limiter or RateLimiter(self.settings.max_messages_per_second, clock=self._wall_clock)
+            keys = {"chain_id": summary.chain_id, "hop": summary.hop}
+            ParallelDrain(self.queue, self.pool, limiter, log_keys=keys).run(
+                budget, summary, request_id=request_id, on_round=on_round, should_stop=check
+            )
         summary.seconds = budget.now() - started
         return summary
 
-    def _receive(self) -> list[MessageTypeDef]:
-        response = self._receiver.receive_message(
-            QueueUrl=self.settings.core.queue_url,
-            MaxNumberOfMessages=MAX_MESSAGES,
-            WaitTimeSeconds=self.settings.wait_time,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+    def close(self) -> None:
+        """Stop the worker processes (a local run ends; Lambda freezes and discards them itself)."""
+        if self.pool is not None:
+            self.pool.close()
+
+    def _lease(self, baton: Baton, function_name: str) -> ChainLease | None:
+        table = self.settings.lease_table
+        if self._lease_client is None or table is None:
+            return None
+        return ChainLease(self._lease_client, table, function_name, baton.chain_id, clock=self._wall_clock)
+
+    def _limiter(self, baton: Baton) -> RateLimiter:
+        return RateLimiter(
+            self.settings.max_messages_per_second, clock=self._wall_clock, not_before=baton.not_before
         )
-        messages = response.get("Messages", [])
-        count(Metric.RECEIVED, len(messages))
-        return messages
-
-    def _round(
-        self, messages: list[MessageTypeDef], budget: Budget, summary: RelaySummary, request_id: str | None
-    ) -> None:
-        summary.rounds += 1
-        summary.received += len(messages)
-        done: list[Receipt] = []
-        revisit: list[tuple[Receipt, int]] = []
-        for index, message in enumerate(messages):
-            receipt = Receipt(message["MessageId"], message["ReceiptHandle"])
-            if budget.remaining() <= 0:
-                unstarted = [Receipt(m["MessageId"], m["ReceiptHandle"]) for m in messages[index:]]
-                revisit.extend((r, 0) for r in unstarted)
-                summary.released += len(unstarted)
-                count(Metric.RELEASED, len(unstarted))
-                logger.info(
-                    "time is up: returning unstarted messages to the queue", extra={"count": len(unstarted)}
-                )
-                break
-            receives = _receive_count(message)
-            result = self.engine.process(
-                receipt.message_id,
-                message.get("Body"),
-                receive_count=receives,
-                budget=budget,
-                request_id=request_id,
-            )
-            self._tally(result, summary)
-            if result.succeeded:
-                done.append(receipt)
-            else:
-                revisit.append((receipt, self._backoff(result, receives)))
-        if done:
-            deleted = delete_messages(self._sqs, self.settings.core.queue_url, done)
-            summary.deleted += len(deleted.succeeded)
-            summary.delete_failures += len(deleted.failed)
-        if revisit:
-            change_visibility(self._sqs, self.settings.core.queue_url, revisit)
-
-    def _backoff(self, result: MessageResult, receive_count: int) -> int:
-        """Seconds until a failed message is retried: doubling per receive, capped; 0 when the next receive
-        moves it to the DLQ anyway, so it gets there promptly."""
-        if result.will_dead_letter:
-            return 0
-        base, cap = self.settings.backoff_base, self.settings.backoff_max
-        return int(min(base * 2 ** max(receive_count - 1, 0), cap))
 
     @staticmethod
-    def _tally(result: MessageResult, summary: RelaySummary) -> None:
-        if result.outcome is Outcome.PROCESSED:
-            summary.processed += 1
-            summary.duplicates += result.duplicates
-        elif result.outcome is Outcome.TEST_EVENT:
-            summary.test_events += 1
-        else:
-            summary.failed += 1
+    def _lease_check(lease: ChainLease | None, budget: Budget) -> StopCheck | None:
+        if lease is None:
+            return None
 
-    def _relay(self, baton: Baton, function_arn: str, summary: RelaySummary) -> None:
+        def check() -> StopReason | None:
+            if lease.renew(budget.remaining()):
+                return None
+            count(Metric.CHAIN_RUNNING)
+            logger.warning(
+                "the chain lease was taken over by another chain: this chain stops",
+                extra={"running_chain": lease.holder.chain_id if lease.holder else None},
+            )
+            return StopReason.LEASE_LOST
+
+        return check
+
+    def _relay(self, baton: Baton, context: LambdaContext, summary: RelaySummary) -> None:
         if summary.received == 0:
             # Out of time before a single receive: a next run configured alike would do the same, so a relay
             # would only start a chain of empty runs. The next scheduled run tries again.
@@ -242,7 +208,7 @@ class RelayConsumer:
         if self._invoker is None:
             logger.info("not relaying: this consumer has no Lambda client (a local run)")
             return
-        if baton.hop >= self.settings.max_hops:
+        if baton.hop > self.settings.max_hops:
             summary.stop_reason = StopReason.HOP_LIMIT
             count(Metric.HOP_LIMIT)
             logger.warning(
@@ -250,15 +216,7 @@ class RelayConsumer:
                 extra={"max_hops": self.settings.max_hops},
             )
             return
-        summary.relayed = pass_baton(self._invoker, function_arn, baton.next())
-
-
-def _receive_count(message: MessageTypeDef) -> int:
-    raw = message.get("Attributes", {}).get("ApproximateReceiveCount", "1")
-    try:
-        return int(raw)
-    except ValueError:
-        return 1
+        summary.relayed = pass_baton(self._invoker, context.invoked_function_arn, baton)
 
 
 @functools.cache

@@ -46,17 +46,18 @@ class Clients:
     """Creates each client once, from one boto3 session, with Baton's timeouts and retry budget."""
 
     def __init__(
-        self,
-        session: boto3.session.Session | None = None,
-        *,
-        endpoint_url: str | None = None,
-        region: str | None = None,
+        self, *, profile: str | None = None, region: str | None = None, endpoint_url: str | None = None
     ) -> None:
-        self._session = session
-        self._endpoint_url = endpoint_url
+        self._profile = profile
         self._region = region
+        self._endpoint_url = endpoint_url
+        self._session: boto3.session.Session | None = None
         self._cache: dict[tuple[str, float, int], Any] = {}
         self._lock = threading.Lock()
+
+    def fresh(self) -> Clients:
+        """New clients for the same account and endpoint (a forked worker must not reuse its parent's)."""
+        return Clients(profile=self._profile, region=self._region, endpoint_url=self._endpoint_url)
 
     def client(
         self, service: str, *, read_timeout: float = READ_TIMEOUT, max_attempts: int = MAX_ATTEMPTS
@@ -67,7 +68,7 @@ class Clients:
             cached = self._cache.get(key)
             if cached is None:
                 if self._session is None:
-                    self._session = boto3.session.Session()
+                    self._session = boto3.session.Session(profile_name=self._profile)
                 extra: dict[str, Any] = {}
                 if self._endpoint_url:
                     extra["endpoint_url"] = self._endpoint_url

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+DEFAULT_WORKERS = 4
+
 
 class FailurePolicy(StrEnum):
     """What the FIFO consumer does with the rest of a batch after a message fails."""
@@ -176,6 +178,8 @@ class CoreSettings:
     idempotency_table: str | None = None
     idempotency_ttl: int = 3600
     tracing: bool = False
+    workers: int = DEFAULT_WORKERS
+    """Worker processes (`BATON_WORKERS`); 1 processes in the consumer's own process."""
     environment: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """What the settings were read from; handed to the processor for its own settings."""
 
@@ -203,6 +207,7 @@ class CoreSettings:
             idempotency_table=env.string("BATON_IDEMPOTENCY_TABLE"),
             idempotency_ttl=env.bounded_integer(limits.IDEMPOTENCY_TTL, 3600),
             tracing=tracing_enabled(env),
+            workers=env.bounded_integer(limits.WORKERS, DEFAULT_WORKERS),
             environment=dict(env.environ),
         )
 
@@ -226,6 +231,12 @@ class RelaySettings:
     max_hops: int = 100
     backoff_base: int = 30
     backoff_max: int = 900
+    max_messages_per_second: float | None = None
+    """`BATON_MAX_MESSAGES_PER_SECOND`: the chain never starts more messages per second (None: no cap)."""
+    chain_lease: bool = True
+    """`BATON_CHAIN_LEASE`: hold a lease so that a second chain never starts beside a running one."""
+    lease_table: str | None = None
+    """`BATON_LEASE_TABLE`, else the results table: where the chain lease lives (None: no lease)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, default_processor: str) -> RelaySettings:
@@ -238,6 +249,9 @@ class RelaySettings:
             max_hops=env.bounded_integer(limits.MAX_HOPS, 100),
             backoff_base=env.bounded_integer(limits.RETRY_BACKOFF, 30),
             backoff_max=env.bounded_integer(limits.RETRY_BACKOFF_MAX, 900),
+            max_messages_per_second=env.optional_bounded(limits.MAX_MESSAGES_PER_SECOND),
+            chain_lease=env.flag("BATON_CHAIN_LEASE", True),
+            lease_table=env.string("BATON_LEASE_TABLE") or env.string("BATON_RESULTS_TABLE"),
         )
         env.errors.extend(settings.conflicts())
         env.raise_if_errors("relay")

@@ -19,6 +19,10 @@ class MessageError(BatonError):
         self.message_id = message_id
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[MessageError], tuple[str, str]]:
+        # A worker process sends its outcome back pickled; rebuild from the constructor's own arguments.
+        return type(self), (self.message_id, self.reason)
+
 
 class InvalidMessageError(MessageError):
     """The message body is not something Baton can process (empty, not JSON, or of an unknown shape)."""
@@ -36,6 +40,14 @@ class DeadlineExceeded(MessageError):  # noqa: N818 - the name says what happene
             message_id, f"processing exceeded its deadline of {seconds:.2f}s and was interrupted"
         )
         self.seconds = seconds
+
+    def __reduce__(self) -> tuple[type[DeadlineExceeded], tuple[str, float]]:  # type: ignore[override]
+        return type(self), (self.message_id, self.seconds)
+
+
+class WorkerStopped(MessageError):  # noqa: N818
+    """The worker processing the message did not return by its hard deadline (stuck where no Python exception
+    reaches, such as a C call or a socket without a timeout): it was killed and replaced."""
 
 
 class OutOfTime(MessageError):  # noqa: N818

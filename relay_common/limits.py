@@ -59,6 +59,11 @@ RETRY_BACKOFF_MAX = Limit(
     variants=RELAY,
 )
 
+WORKERS = Limit("BATON_WORKERS", "workers", minimum=1, maximum=32, integer=True)
+MAX_MESSAGES_PER_SECOND = Limit(
+    "BATON_MAX_MESSAGES_PER_SECOND", "max_messages_per_second", minimum=0.1, maximum=10_000, variants=RELAY
+)
+
 LIMITS: tuple[Limit, ...] = (
     MESSAGE_TIMEOUT,
     SAFETY_MARGIN,
@@ -69,5 +74,7 @@ LIMITS: tuple[Limit, ...] = (
     MAX_HOPS,
     RETRY_BACKOFF,
     RETRY_BACKOFF_MAX,
+    WORKERS,
+    MAX_MESSAGES_PER_SECOND,
 )
 """Every bounded setting."""

@@ -43,6 +43,10 @@ class Metric(StrEnum):
     """Received but returned unattempted because the run's time was up (relay)."""
     RELAY_HOPS = "RelayHops"
     RELAY_FAILURES = "RelayInvokeFailures"
+    WORKERS_REPLACED = "WorkersReplaced"
+    """Worker processes killed at a message's hard deadline (or found dead) and replaced."""
+    CHAIN_RUNNING = "ChainAlreadyRunning"
+    """A start found another chain's live lease and exited (or a chain lost its lapsed lease)."""
     RELAY_SKIPPED = "RelaySkippedEmptyRun"
     """A run that ran out of time before its first receive did not relay (it would start empty runs)."""
     HOP_LIMIT = "RelayHopLimitReached"
@@ -56,6 +60,13 @@ def count(metric: Metric, value: int = 1) -> None:
     of thousands of messages emits one EMF document, not one value per message."""
     if value:
         _counts[metric] += value
+
+
+def take_counts() -> dict[str, int]:
+    """The counts summed so far, cleared (a worker process sends them to its parent with each outcome)."""
+    taken = {metric.value: value for metric, value in _counts.items()}
+    _counts.clear()
+    return taken
 
 
 def publish_counts() -> None:

@@ -73,10 +73,12 @@ class MessageEngine:
         processor: Processor,
         *,
         idempotency: Idempotency | None = None,
+        clients: Clients | None = None,
     ) -> None:
         self._settings = settings
         self._processor = processor
         self._idempotency = idempotency
+        self._clients = clients
 
     @classmethod
     def from_settings(cls, settings: CoreSettings, clients: Clients | None = None) -> MessageEngine:
@@ -86,12 +88,21 @@ class MessageEngine:
         clients = clients or aws_clients.default()
         processor = load_processor(settings.processor)
         processor.setup(processor_settings(settings, clients))
-        idempotency = None
-        if settings.idempotency_table:
-            from relay_common.idempotency import Idempotency  # noqa: PLC0415 - Powertools' module is heavy
+        return cls(settings, processor, idempotency=_idempotency(settings, clients), clients=clients)
 
-            idempotency = Idempotency.create(settings, clients)
-        return cls(settings, processor, idempotency=idempotency)
+    def after_fork(self) -> None:
+        """In a forked worker: set the processor (and idempotency) up again with clients of its own, since
+        boto3 clients must not be shared across a fork."""
+        aws_clients.reset()
+        clients = self._clients.fresh() if self._clients is not None else aws_clients.default()
+        self._clients = clients
+        self._processor.setup(processor_settings(self._settings, clients))
+        self._idempotency = _idempotency(self._settings, clients)
+
+    @property
+    def settings(self) -> CoreSettings:
+        """The settings this engine runs with."""
+        return self._settings
 
     @property
     def processor(self) -> Processor:
@@ -173,6 +184,11 @@ class MessageEngine:
                 logger.info("object version already recorded; skipped as a duplicate")
             return int(result.duplicate)
 
+    def fail(self, message_id: str, error: MessageError, receive_count: int) -> MessageResult:
+        """The outcome of a message that failed outside the engine (a worker killed at its hard deadline):
+        logged and counted like any failure."""
+        return self._failed(error, receive_count, time.monotonic(), None, None)
+
     def _failed(
         self,
         error: MessageError,
@@ -211,6 +227,14 @@ class MessageEngine:
             seconds=time.monotonic() - started,
             will_dead_letter=will_dead_letter,
         )
+
+
+def _idempotency(settings: CoreSettings, clients: Clients) -> Idempotency | None:
+    if not settings.idempotency_table:
+        return None
+    from relay_common.idempotency import Idempotency  # noqa: PLC0415 - Powertools' module is heavy
+
+    return Idempotency.create(settings, clients)
 
 
 def processor_settings(settings: CoreSettings, clients: Clients) -> ProcessorSettings:

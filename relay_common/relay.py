@@ -29,6 +29,8 @@ class Baton:
 
     chain_id: str
     hop: int = 0
+    not_before: float = 0.0
+    """Wall-clock time before which the next message may not start (the rate cap, carried across hops)."""
 
     @classmethod
     def new_chain(cls) -> Baton:
@@ -42,8 +44,16 @@ class Baton:
             carried = event.get(PAYLOAD_KEY)
             if isinstance(carried, dict):
                 chain_id, hop = carried.get("chain_id"), carried.get("hop")
-                if isinstance(chain_id, str) and chain_id and isinstance(hop, int) and hop >= 0:
-                    return cls(chain_id=chain_id, hop=hop), "relay"
+                not_before = carried.get("not_before", 0.0)
+                if (
+                    isinstance(chain_id, str)
+                    and chain_id
+                    and isinstance(hop, int)
+                    and not isinstance(hop, bool)
+                    and hop >= 0
+                    and isinstance(not_before, int | float)
+                ):
+                    return cls(chain_id=chain_id, hop=hop, not_before=float(not_before)), "relay"
                 logger.warning(
                     "ignoring a malformed relay payload; starting a new chain", extra={"baton": carried}
                 )
@@ -51,13 +61,16 @@ class Baton:
                 return cls.new_chain(), "schedule"
         return cls.new_chain(), "manual"
 
-    def next(self) -> Baton:
+    def next(self, not_before: float = 0.0) -> Baton:
         """The baton for the next run of this chain."""
-        return Baton(chain_id=self.chain_id, hop=self.hop + 1)
+        return Baton(chain_id=self.chain_id, hop=self.hop + 1, not_before=not_before)
 
     def payload(self) -> dict[str, Any]:
         """The event the next run receives."""
-        return {PAYLOAD_KEY: {"chain_id": self.chain_id, "hop": self.hop}}
+        carried: dict[str, Any] = {"chain_id": self.chain_id, "hop": self.hop}
+        if self.not_before:
+            carried["not_before"] = round(self.not_before, 3)
+        return {PAYLOAD_KEY: carried}
 
 
 def pass_baton(client: LambdaClient, function_arn: str, baton: Baton) -> bool:

@@ -47,6 +47,7 @@ from relay_common.deadline import Budget, in_main_thread
 from relay_common.errors import ConfigurationError
 from relay_common.observability import discard_counts, logger
 from relay_common.processing import MessageEngine
+from relay_common.workers import WorkerPool
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -62,10 +63,12 @@ examples:
   baton drain --stack terraform/stacks/relay
   baton drain --queue-url "$QUEUE_URL" --table baton-demo-results --max-seconds 900
   baton drain --outputs relay.json --processor mypackage.backfill:process --message-timeout 120
+  baton drain --stack terraform/stacks/relay --workers 8 --max-per-second 50
   BATON_PROCESSOR=consumer.processors.chaos:process baton drain --stack terraform/stacks/relay --verbose
 
-Ctrl-C once: the current round finishes (deletes and visibility changes are made), then the run stops.
-Ctrl-C twice: stops at once; messages in flight return to the queue after their visibility timeout.
+Ctrl-C once: what is being processed finishes (deletes and visibility changes are made), messages received
+but not started go back to the queue at once, then the run stops.
+Ctrl-C twice: stops at once (workers are killed); messages in flight return after their visibility timeout.
 Settings not given as options come from the environment variables the function reads (BATON_PROCESSOR,
 BATON_MESSAGE_TIMEOUT_SECONDS, BATON_RETRY_BACKOFF_SECONDS, ...), then their defaults; maxReceiveCount
 comes from the queue's redrive policy; the stack's idempotency table is used unless --no-idempotency.
@@ -106,6 +109,18 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="deadline per message (default $BATON_MESSAGE_TIMEOUT_SECONDS or 30)",
     )
     parser.add_argument(
+        "--workers",
+        type=int_between(1, 32),
+        metavar="N",
+        help="worker processes, 1-32 (default $BATON_WORKERS or 4; 1 processes in this process)",
+    )
+    parser.add_argument(
+        "--max-per-second",
+        type=positive_float,
+        metavar="RATE",
+        help="start at most RATE messages a second, across workers (default $BATON_MAX_MESSAGES_PER_SECOND)",
+    )
+    parser.add_argument(
         "--max-seconds",
         type=positive_float,
         metavar="SECONDS",
@@ -122,8 +137,8 @@ class StopFlag:
 
     requested: bool = False
 
-    def __call__(self) -> bool:
-        return self.requested
+    def __call__(self) -> StopReason | None:
+        return StopReason.INTERRUPTED if self.requested else None
 
 
 class LocalContext:
@@ -164,7 +179,7 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     if attributes.get("FifoQueue") == "true":
         ui.warn("this is a FIFO queue: the relay loop keeps group order but retries with its own backoff")
     settings = drain_settings(args, aws, stack, queue_url, attributes)
-    processor_clients = Clients(aws.session, endpoint_url=aws.endpoint_url, region=aws.region)
+    processor_clients = Clients(profile=aws.options.profile, region=aws.region, endpoint_url=aws.endpoint_url)
     try:
         engine = MessageEngine.from_settings(settings.core, processor_clients)
     except ConfigurationError as error:
@@ -200,6 +215,8 @@ def drain_settings(
         "BATON_IDEMPOTENCY_TABLE": idempotency or "",
         "BATON_WAIT_TIME_SECONDS": None if args.wait_time is None else str(args.wait_time),
         "BATON_MESSAGE_TIMEOUT_SECONDS": None if args.message_timeout is None else str(args.message_timeout),
+        "BATON_WORKERS": None if args.workers is None else str(args.workers),
+        "BATON_MAX_MESSAGES_PER_SECOND": None if args.max_per_second is None else str(args.max_per_second),
     }
     limit = max_receive_count(attributes)
     if limit is not None and not env.get("BATON_MAX_RECEIVE_COUNT"):
@@ -215,10 +232,26 @@ def _drain(
     engine: MessageEngine,
     attributes: dict[str, str],
 ) -> int:
-    queue_url = settings.core.queue_url
+    workers = settings.core.workers
+    # Forked before the progress display starts its thread: a fork copies only the forking thread.
+    pool = WorkerPool(engine, workers).start() if workers > 1 else None
     consumer = RelayConsumer(
-        settings, engine, receiver=aws.sqs(wait_time=settings.wait_time), sqs=aws.sqs(), invoker=None
+        settings,
+        engine,
+        receiver=aws.sqs(wait_time=settings.wait_time),
+        sqs=aws.sqs(),
+        invoker=None,
+        pool=pool,
     )
+    try:
+        return _run(args, consumer, attributes)
+    finally:
+        consumer.close()
+
+
+def _run(args: argparse.Namespace, consumer: RelayConsumer, attributes: dict[str, str]) -> int:
+    settings, engine = consumer.settings, consumer.engine
+    queue_url = settings.core.queue_url
     margin = settings.core.safety_margin
     run_context = LocalContext(UNLIMITED_SECONDS)
     engine.start_invocation(MessageScopedContext(run_context, settings.core.message_timeout, margin))
@@ -272,7 +305,7 @@ def _drain(
                     f"· rounds {current.rounds}",
                 )
 
-            consumer.drain(budget, summary, on_round=on_round, stop_requested=stop)
+            consumer.drain(budget, summary, on_round=on_round, should_stop=stop)
     except KeyboardInterrupt:
         aborted = True
         summary.stop_reason = StopReason.INTERRUPTED
@@ -319,6 +352,7 @@ def _report(
         "released",
         "delete_failures",
         "rounds",
+        "workers",
     ):
         table.add_row(name.replace("_", " "), str(getattr(summary, name)))
     table.add_row("seconds", f"{summary.seconds:.1f}")

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from tests.unit.builders import Queue
 
 FAST = ("--wait-time", "1")
+IN_PROCESS = ("--workers", "1")
+"""The processor writes to moto's account, which lives in this process (a worker has its own copy)."""
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +40,7 @@ def upload(cloud: Cloud, queue: Queue, count: int) -> list[str]:
 def test_drains_the_queue_into_the_results_table(cloud: Cloud, baton: Runner) -> None:
     names = upload(cloud, cloud.relay, 25)
 
-    result = baton("drain", *cloud.outputs("relay"), *FAST, "--json")
+    result = baton("drain", *cloud.outputs("relay"), *FAST, *IN_PROCESS, "--json")
 
     assert result.code == 0, result.err
     summary = result.json()
@@ -63,7 +65,9 @@ def test_prints_the_summary_table(cloud: Cloud, baton: Runner) -> None:
     upload(cloud, cloud.relay, 3)
     cloud.relay.send("not json")
 
-    result = baton("drain", "--queue-url", cloud.relay.url, "--table", cloud.aws.results_table, *FAST)
+    result = baton(
+        "drain", "--queue-url", cloud.relay.url, "--table", cloud.aws.results_table, *FAST, *IN_PROCESS
+    )
 
     assert result.code == 3  # a message failed: it stays in the queue
     assert "baton drain · baton-relay" in result.out
@@ -84,6 +88,7 @@ def test_first_ctrl_c_finishes_the_round_and_stops(cloud: Cloud, baton: Runner) 
         "--processor",
         "tests.cli.interrupting:once",
         "--no-idempotency",
+        *IN_PROCESS,
         "--json",
     )
 
@@ -108,6 +113,7 @@ def test_second_ctrl_c_aborts_and_messages_return_after_their_visibility_timeout
         "--processor",
         "tests.cli.interrupting:twice",
         "--no-idempotency",
+        *IN_PROCESS,
     )
 
     assert result.code == 130
@@ -151,3 +157,22 @@ def test_drain_configuration_errors_are_one_line(cloud: Cloud, baton: Runner) ->
     assert bad_wait.code == 2
     assert "'30' must be between 1 and 20" in bad_wait.err
     assert cloud.relay.depth() == (0, 0)
+
+
+def test_workers_drain_the_queue_from_worker_processes(cloud: Cloud, baton: Runner) -> None:
+    upload(cloud, cloud.relay, 30)
+
+    result = baton(
+        "drain", *cloud.outputs("relay"), *FAST, "--workers", "3", "--max-per-second", "200", "--json"
+    )
+
+    assert result.code == 0, result.err
+    summary = result.json()
+    assert (summary["workers"], summary["processed"], summary["deleted"], summary["failed"]) == (3, 30, 30, 0)
+    assert summary["stop_reason"] == "drained"
+    assert cloud.relay.depth() == (0, 0)
+
+
+def test_worker_and_rate_options_are_validated(cloud: Cloud, baton: Runner) -> None:
+    assert baton("drain", *cloud.outputs("relay"), "--workers", "33").code == 2
+    assert baton("drain", *cloud.outputs("relay"), "--max-per-second", "0").code == 2

@@ -129,13 +129,14 @@ def _reader(limit: Limit) -> type[RelaySettings] | type[FifoSettings]:
 
 
 def _outside(limit: Limit) -> list[str]:
+    step = 1 if limit.integer else 0.01
     values = []
     if limit.minimum is not None:
-        values.append(f"{limit.minimum - (1 if limit.integer else 0.01):g}")
+        values.append(f"{limit.minimum - step:.10g}")
     if limit.maximum is not None:
-        values.append(f"{limit.maximum + (1 if limit.integer else 0.01):g}")
+        values.append(f"{limit.maximum + step:.10g}")
     if limit.integer:
-        values.append(f"{(limit.minimum or 0) + 1.5:g}")
+        values.append(f"{(limit.minimum or 0) + 1.5:.10g}")
     return values
 
 

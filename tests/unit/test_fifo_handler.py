@@ -236,6 +236,7 @@ def test_lambda_handler_builds_from_the_environment(aws: Aws, monkeypatch: pytes
     send_uploads(aws, queue, ["one.txt"], group="g")
     monkeypatch.setenv("BATON_QUEUE_URL", queue.url)
     monkeypatch.setenv("BATON_MAX_RECEIVE_COUNT", "1")
+    monkeypatch.setenv("BATON_WORKERS", "1")
     messages = Mapping(queue, make_consumer(queue, aws)).poll()
     event = {"Records": [Mapping(queue, make_consumer(queue, aws))._record(m) for m in messages]}
     response = fifo_handler.lambda_handler(event, FakeContext(timeout=5))  # type: ignore[arg-type]

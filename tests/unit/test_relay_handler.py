@@ -136,7 +136,7 @@ def test_backoff_doubles_with_each_receive_up_to_the_cap(aws: Aws, invoker: Invo
     failed = consumer.engine.process(
         "m", "not json", receive_count=1, budget=relay_handler.Budget(FakeContext(), safety_margin=0)
     )
-    assert [consumer._backoff(failed, n) for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
+    assert [consumer.queue.backoff(failed, n) for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
 
 
 def test_poison_message_reaches_the_dlq_instead_of_spinning(aws: Aws, invoker: Invoker) -> None:
@@ -311,6 +311,7 @@ def test_lambda_handler_builds_from_the_environment(
     upload(aws, queue, 3)
     monkeypatch.setenv("BATON_QUEUE_URL", queue.url)
     monkeypatch.setenv("BATON_WAIT_TIME_SECONDS", "1")
+    monkeypatch.setenv("BATON_WORKERS", "1")  # in this process, where moto's account is
     relay_handler.consumer.cache_clear()
     try:
         summary = relay_handler.lambda_handler({}, FakeContext(timeout=60))  # type: ignore[arg-type]

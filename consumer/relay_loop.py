@@ -1,0 +1,396 @@
+"""The relay's drain loop, in two strategies that end a run the same way.
+
+* `SequentialDrain` (one worker): rounds of one long poll of up to 10 messages, each message processed in turn
+  in this process, then one delete batch and one visibility batch. Its stop rule: no round starts unless the
+  longest round so far (or the wait time) still fits.
+* `ParallelDrain` (several workers): messages go to a `WorkerPool` as workers free up, and the next receive
+  is issued while the current messages are still being processed, so workers do not wait on SQS. Deletes and
+  visibility changes are still sent in batches of 10. It never holds more messages (in hand or waiting) than
+  the time left can finish at the per-message time measured so far, since a message received and handed back
+  unstarted has spent a receive toward maxReceiveCount for nothing; what it does hand back is counted as
+  released. A `RateLimiter` spaces message starts when the user caps the rate.
+
+Both stop when a full long poll comes back empty with nothing in hand (drained), when the time left cannot fit
+another message, or when `should_stop` names a reason (Ctrl-C in `baton drain`, a lost chain lease).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from relay_common.observability import Metric, count, logger
+from relay_common.pacing import RateLimiter, Throughput
+from relay_common.processing import MessageEngine, MessageResult, Outcome
+from relay_common.sqs import BATCH_LIMIT, Receipt, change_visibility, delete_messages
+from relay_common.workers import Job, WorkerPool
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+    from relay_common.config import RelaySettings
+    from relay_common.deadline import Budget
+
+MAX_MESSAGES = 10
+T = TypeVar("T")
+FLUSH_AFTER_SECONDS = 5.0
+"""A partial batch of deletes (or visibility changes) waits at most this long for the rest of its 10."""
+AHEAD_WAIT_SECONDS = 1
+"""Long-poll wait of a receive issued while workers are busy: long enough to query every SQS server, short
+enough that outcomes and hard deadlines are not left waiting when the queue runs dry."""
+
+
+class StopReason(StrEnum):
+    """Why a run stopped."""
+
+    DRAINED = "drained"
+    TIME_BUDGET = "time_budget"
+    HOP_LIMIT = "hop_limit"
+    INTERRUPTED = "interrupted"
+    """Stopped on request (the local `baton drain` on Ctrl-C)."""
+    CHAIN_RUNNING = "chain_running"
+    """Another chain holds the chain lease: this start exited at once."""
+    LEASE_LOST = "lease_lost"
+    """The chain lease lapsed and another chain took it over: this chain stops."""
+
+
+@dataclass(slots=True)
+class RelaySummary:
+    """What one run did; returned by the handler and logged."""
+
+    chain_id: str
+    hop: int
+    trigger: str
+    received: int = 0
+    processed: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    """Objects whose version had been recorded already (redeliveries, absorbed)."""
+    deleted: int = 0
+    test_events: int = 0
+    released: int = 0
+    """Received but handed back unstarted (visibility 0) because the run's time was up."""
+    delete_failures: int = 0
+    rounds: int = 0
+    """Receives that returned messages."""
+    workers: int = 1
+    stop_reason: StopReason | None = None
+    relayed: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        data = asdict(self)
+        data["stop_reason"] = self.stop_reason.value if self.stop_reason else None
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+    def tally(self, result: MessageResult) -> None:
+        """Count one message's outcome."""
+        if result.outcome is Outcome.PROCESSED:
+            self.processed += 1
+            self.duplicates += result.duplicates
+        elif result.outcome is Outcome.TEST_EVENT:
+            self.test_events += 1
+        else:
+            self.failed += 1
+
+
+RoundCallback = Callable[[RelaySummary], None]
+StopCheck = Callable[[], "StopReason | None"]
+
+
+def _never() -> StopReason | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """The queue a drain works on, and what it needs to act on it."""
+
+    settings: RelaySettings
+    engine: MessageEngine
+    receiver: SQSClient
+    """Client for long-poll receives (its read timeout covers the wait)."""
+    sqs: SQSClient
+
+    @property
+    def url(self) -> str:
+        """The queue's URL."""
+        return self.settings.core.queue_url
+
+    def receive(self, limit: int, wait: int) -> list[MessageTypeDef]:
+        """Up to `limit` messages, long-polling for `wait` seconds."""
+        response = self.receiver.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=max(1, min(limit, MAX_MESSAGES)),
+            WaitTimeSeconds=wait,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        messages = response.get("Messages", [])
+        count(Metric.RECEIVED, len(messages))
+        return messages
+
+    def backoff(self, result: MessageResult, receive_count: int) -> int:
+        """Seconds until a failed message is retried: doubling per receive, capped; 0 when the next receive
+        moves it to the DLQ anyway, so it gets there promptly."""
+        if result.will_dead_letter:
+            return 0
+        base, cap = self.settings.backoff_base, self.settings.backoff_max
+        return int(min(base * 2 ** max(receive_count - 1, 0), cap))
+
+    def delete(self, receipts: list[Receipt], summary: RelaySummary) -> None:
+        """Delete in batches of 10; failures are counted (the messages come back and idempotency absorbs)."""
+        if receipts:
+            deleted = delete_messages(self.sqs, self.url, receipts)
+            summary.deleted += len(deleted.succeeded)
+            summary.delete_failures += len(deleted.failed)
+
+    def revisit(self, changes: list[tuple[Receipt, int]]) -> None:
+        """Set visibility timeouts in batches of 10 (backoffs, and 0 for messages handed back)."""
+        if changes:
+            change_visibility(self.sqs, self.url, changes)
+
+    def release(self, messages: list[MessageTypeDef], summary: RelaySummary) -> None:
+        """Hand unstarted messages back at once (visibility 0), counted as released."""
+        if not messages:
+            return
+        summary.released += len(messages)
+        count(Metric.RELEASED, len(messages))
+        logger.info("time is up: returning unstarted messages to the queue", extra={"count": len(messages)})
+        self.revisit([(receipt_of(message), 0) for message in messages])
+
+
+def receipt_of(message: MessageTypeDef) -> Receipt:
+    """What SQS needs to act on a received message."""
+    return Receipt(message["MessageId"], message["ReceiptHandle"])
+
+
+def receive_count(message: MessageTypeDef) -> int:
+    """The message's ApproximateReceiveCount (1 when SQS did not say)."""
+    raw = message.get("Attributes", {}).get("ApproximateReceiveCount", "1")
+    try:
+        return int(raw)
+    except ValueError:
+        return 1
+
+
+class SequentialDrain:
+    """One message at a time, in rounds (see the module docstring)."""
+
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+
+    def run(
+        self,
+        budget: Budget,
+        summary: RelaySummary,
+        *,
+        request_id: str | None = None,
+        on_round: RoundCallback | None = None,
+        should_stop: StopCheck = _never,
+    ) -> None:
+        """Receive and process rounds until drained, out of time, or told to stop."""
+        wait = self.queue.settings.wait_time
+        longest_round = 0.0
+        while True:
+            reason = should_stop()
+            if reason is not None:
+                summary.stop_reason = reason
+                return
+            # An empty poll costs the wait time; a full one returns at once and costs the processing time.
+            if budget.remaining() < max(wait, longest_round):
+                summary.stop_reason = StopReason.TIME_BUDGET
+                return
+            messages = self.queue.receive(MAX_MESSAGES, wait)
+            if not messages:
+                summary.stop_reason = StopReason.DRAINED
+                return
+            round_started = budget.now()
+            self._round(messages, budget, summary, request_id)
+            longest_round = max(longest_round, budget.now() - round_started)
+            if on_round is not None:
+                on_round(summary)
+
+    def _round(
+        self, messages: list[MessageTypeDef], budget: Budget, summary: RelaySummary, request_id: str | None
+    ) -> None:
+        summary.rounds += 1
+        summary.received += len(messages)
+        done: list[Receipt] = []
+        revisit: list[tuple[Receipt, int]] = []
+        for index, message in enumerate(messages):
+            if budget.remaining() <= 0:
+                self.queue.release(messages[index:], summary)
+                break
+            receives = receive_count(message)
+            result = self.queue.engine.process(
+                message["MessageId"],
+                message.get("Body"),
+                receive_count=receives,
+                budget=budget,
+                request_id=request_id,
+            )
+            summary.tally(result)
+            if result.succeeded:
+                done.append(receipt_of(message))
+            else:
+                revisit.append((receipt_of(message), self.queue.backoff(result, receives)))
+        self.queue.delete(done, summary)
+        self.queue.revisit(revisit)
+
+
+class ParallelDrain:
+    """Several workers, receive-ahead, a capacity bound and an optional rate cap (module docstring)."""
+
+    def __init__(
+        self, queue: Queue, pool: WorkerPool, limiter: RateLimiter, *, log_keys: dict[str, Any] | None = None
+    ) -> None:
+        self.queue = queue
+        self.pool = pool
+        self.limiter = limiter
+        self.log_keys = log_keys or {}
+        self._throughput = Throughput()
+        self._waiting: deque[MessageTypeDef] = deque()
+        self._in_hand: dict[int, MessageTypeDef] = {}
+        self._deletes: list[Receipt] = []
+        self._revisits: list[tuple[Receipt, int]] = []
+        self._oldest_pending = 0.0
+        self._dry = False
+        self._tokens = 0
+
+    def run(
+        self,
+        budget: Budget,
+        summary: RelaySummary,
+        *,
+        request_id: str | None = None,
+        on_round: RoundCallback | None = None,
+        should_stop: StopCheck = _never,
+    ) -> None:
+        """Drain until the queue is empty, time is up, or told to stop; then finish what is in hand."""
+        summary.workers = self.pool.size
+        receiving = True
+        while True:
+            if receiving:
+                stop = should_stop() or self._receive(budget, summary)
+                if stop is not None:
+                    summary.stop_reason, receiving = stop, False
+            if not receiving and self._waiting:
+                self.queue.release(list(self._waiting), summary)
+                self._waiting.clear()
+            self._dispatch(budget, request_id)
+            if not receiving and not self._in_hand:
+                break
+            self._wait(summary, self._pause(budget, receiving))
+            self._flush(summary, force=False)
+            if on_round is not None:
+                on_round(summary)
+        self._flush(summary, force=True)
+
+    # -- steps -------------------------------------------------------------------------------------
+
+    def _plan(self, budget: Budget) -> StopReason | tuple[int, int] | None:
+        """What to receive now: (how many, wait seconds); None for nothing now; a reason to stop receiving."""
+        left = budget.remaining()
+        if left <= 0:
+            return StopReason.TIME_BUDGET
+        held = len(self._in_hand) + len(self._waiting)
+        # Kept back from the time left: one message's worth (those in hand finish first) and a poll's wait.
+        per = self._throughput.per_message or 0.0
+        usable = left - per - (AHEAD_WAIT_SECONDS if held else 0)
+        room = self._throughput.capacity(usable, self.pool.size, self.limiter.rate) - held
+        if held == 0:
+            wait = self.queue.settings.wait_time
+            # An empty poll costs the whole wait, and a message must be able to finish after it.
+            if left < wait or room <= 0:
+                return StopReason.TIME_BUDGET
+            return min(room, MAX_MESSAGES), wait
+        if not self._in_hand or self._dry or len(self._waiting) >= self.pool.size or room <= 0:
+            return None  # enough waiting, the queue looked empty, or no time for more: finish what is in hand
+        deadline = self.pool.next_deadline()
+        if deadline is not None and deadline - time.monotonic() < AHEAD_WAIT_SECONDS + 0.5:
+            return None  # a hard deadline comes first: do not block on a poll now
+        return min(room, MAX_MESSAGES), AHEAD_WAIT_SECONDS
+
+    def _receive(self, budget: Budget, summary: RelaySummary) -> StopReason | None:
+        plan = self._plan(budget)
+        if plan is None or isinstance(plan, StopReason):
+            return plan
+        limit, wait = plan
+        idle = not self._in_hand and not self._waiting
+        messages = self.queue.receive(limit, wait)
+        # After an empty poll ahead of time, the next one waits until nothing is in hand: a long poll then
+        # returns as soon as messages arrive, and an empty one is the "drained" signal.
+        self._dry = not messages
+        if not messages:
+            return StopReason.DRAINED if idle else None
+        summary.rounds += 1
+        summary.received += len(messages)
+        self._waiting.extend(messages)
+        return None
+
+    def _dispatch(self, budget: Budget, request_id: str | None) -> None:
+        timeout = self.queue.settings.core.message_timeout
+        while self.pool.idle and self._waiting and self.limiter.delay() <= 0 and budget.remaining() > 0:
+            message = self._waiting.popleft()
+            self._tokens += 1
+            self._in_hand[self._tokens] = message
+            self.limiter.take()
+            job = Job(
+                token=self._tokens,
+                message_id=message["MessageId"],
+                body=message.get("Body"),
+                receive_count=receive_count(message),
+                ends_at=time.monotonic() + budget.remaining(),
+                request_id=request_id,
+                log_keys=self.log_keys,
+            )
+            self.pool.submit(job, timeout)
+
+    def _pause(self, budget: Budget, receiving: bool) -> float:
+        """How long to wait for outcomes (or for the rate cap) before the next step."""
+        if self._waiting and self.pool.idle:
+            return self.limiter.delay()  # only the rate cap holds the next start back
+        if receiving and isinstance(self._plan(budget), tuple):
+            return 0.0  # go and receive
+        return 1.0  # until an outcome arrives (collect returns at the first one, or at a hard deadline)
+
+    def _wait(self, summary: RelaySummary, seconds: float) -> None:
+        if not self._in_hand:
+            if seconds > 0:
+                time.sleep(seconds)
+            return
+        for done in self.pool.collect(seconds):
+            if not self._deletes and not self._revisits:
+                self._oldest_pending = time.monotonic()
+            message = self._in_hand.pop(done.job.token)
+            self._throughput.observe(done.seconds)
+            summary.tally(done.result)
+            if done.result.succeeded:
+                self._deletes.append(receipt_of(message))
+            else:
+                self._revisits.append(
+                    (receipt_of(message), self.queue.backoff(done.result, done.job.receive_count))
+                )
+
+    def _flush(self, summary: RelaySummary, *, force: bool) -> None:
+        """Send full batches; partial ones at the end of the run or when they have waited long enough."""
+        force = force or time.monotonic() - self._oldest_pending >= FLUSH_AFTER_SECONDS
+        send, self._deletes = _batches(self._deletes, force)
+        self.queue.delete(send, summary)
+        changes, self._revisits = _batches(self._revisits, force)
+        self.queue.revisit(changes)
+        if force:
+            self._oldest_pending = time.monotonic()
+
+
+def _batches(items: list[T], everything: bool) -> tuple[list[T], list[T]]:
+    """(what to send now, what to keep): whole batches of 10, or everything."""
+    cut = len(items) if everything else len(items) - len(items) % BATCH_LIMIT
+    return items[:cut], items[cut:]

@@ -166,7 +166,9 @@ def recorded(variant: Variant, run: str) -> set[str]:
             ExpressionAttributeNames={"#k": "key"},
         )
     ):
-        keys.update(item["key"]["S"] for item in page["Items"] if item["key"]["S"].startswith(run + "/"))
+        # Items without a key are Baton's own bookkeeping (the chain lease), not results.
+        found = (item["key"]["S"] for item in page["Items"] if "key" in item)
+        keys.update(key for key in found if key.startswith(run + "/"))
     return keys
 
 

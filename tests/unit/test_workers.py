@@ -164,3 +164,18 @@ def test_closing_leaves_no_process_behind(pool: WorkerPool) -> None:
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_with_the_guard_off_no_deadline_is_enforced() -> None:
+    """`BATON_DEADLINE_GUARD=off` replays the original design: a slow message runs on, in the worker too."""
+    core = CoreSettings(
+        queue_url="https://sqs.us-east-1.amazonaws.com/1/q",
+        processor="x:y",
+        message_timeout=0.2,
+        deadline_guard=False,
+    )
+    with WorkerPool(MessageEngine(core, Behaving()), 1, hard_grace=0.1) as workers:
+        workers.submit(job(1, "sleep-0.8"), 0.2)
+        (result,) = collect_all(workers, 1).values()
+    assert result.outcome is Outcome.PROCESSED  # type: ignore[attr-defined]
+    assert workers.replaced == 0

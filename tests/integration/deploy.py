@@ -1,9 +1,10 @@
 """Deploy Baton's Terraform stacks to LocalStack with `terraform apply`, as a user would.
 
-Each deployment works on its own scratch copy of `terraform/` (modules plus the one stack, without
-`backend.tf`), so its state is local, never touches the source tree, and several deployments of one stack can
-coexist. The provider comes from `BATON_TF_PLUGIN_DIR` when set (an offline mirror), else from the registry
-through a shared plugin cache so it is downloaded once.
+Each deployment works on its own scratch copy of `terraform/` (modules plus the one stack with its
+committed `.terraform.lock.hcl`, without `backend.tf`), so its state is local, never touches the source tree,
+and several deployments of one stack can coexist. The provider comes from `BATON_TF_PLUGIN_DIR` when set (an
+offline mirror), else from the registry through a shared plugin cache so it is downloaded once; either way
+init checks it against the lock file and may not change it.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ LOCAL_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
-_COPY_IGNORE = shutil.ignore_patterns(
-    ".terraform", ".terraform.lock.hcl", "tests", "backend.tf", "*.tfstate*", "terraform.tfvars.json"
-)
+_COPY_IGNORE = ("tests", ".terraform", "backend.tf", "*.tfstate*", "terraform.tfvars.json")
+_STACK_COPY_IGNORE = shutil.ignore_patterns(*_COPY_IGNORE)
+"""The stack keeps its lock file: it decides the provider version and checksums, as in the repository."""
+_MODULES_COPY_IGNORE = shutil.ignore_patterns(*_COPY_IGNORE, ".terraform.lock.hcl")
 
 
 _INIT_LOCK = threading.Lock()
@@ -67,7 +69,7 @@ class Deployment:
             **self.variables,
         }
         (self.stack_dir / "terraform.tfvars.json").write_text(json.dumps(variables, indent=2))
-        init = ["init", "-input=false", "-no-color"]
+        init = ["init", "-input=false", "-no-color", "-lockfile=readonly"]
         plugin_dir = os.environ.get("BATON_TF_PLUGIN_DIR")
         if plugin_dir:
             init.append(f"-plugin-dir={plugin_dir}")
@@ -86,17 +88,16 @@ class Deployment:
 
     def _refresh_copy(self) -> None:
         """Bring the copy's .tf files up to date, keeping its state and provider installation."""
-        for part in ("modules", f"stacks/{self.variant}"):
+        parts = (("modules", _MODULES_COPY_IGNORE), (f"stacks/{self.variant}", _STACK_COPY_IGNORE))
+        for part, ignore in parts:
             target = self.workdir / part
             if target.exists():
                 for path in target.rglob("*.tf"):
                     path.unlink()
-            shutil.copytree(TERRAFORM / part, target, ignore=_COPY_IGNORE, dirs_exist_ok=True)
+            shutil.copytree(TERRAFORM / part, target, ignore=ignore, dirs_exist_ok=True)
 
     def _terraform(self, *args: str) -> str:
         env = {**os.environ, **LOCAL_CREDENTIALS, "TF_IN_AUTOMATION": "1"}
-        # Lock files are not committed; let init link providers from the plugin cache all the same.
-        env.setdefault("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "true")
         cli_config = env.get("TF_CLI_CONFIG_FILE")
         if cli_config and not Path(cli_config).exists():
             env.pop("TF_CLI_CONFIG_FILE")  # a dangling setting only makes terraform warn on every command

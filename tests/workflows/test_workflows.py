@@ -264,12 +264,12 @@ def test_python_jobs_cache_pip_keyed_on_the_dependencies(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", WORKFLOW_FILES)
-def test_terraform_jobs_cache_the_plugins_keyed_on_the_terraform_files(name: str) -> None:
+def test_terraform_jobs_cache_the_plugins_keyed_on_the_lock_files(name: str) -> None:
     for job_id, job in jobs(load_workflow(name)).items():
         if any(action(step) == "hashicorp/setup-terraform" for step in steps(job)):
             caches = [step for step in steps(job) if action(step) == "actions/cache"]
             assert caches, f"{name}:{job_id} has no plugin cache"
-            assert "hashFiles('terraform/**/*.tf')" in caches[0]["with"]["key"]
+            assert "hashFiles('terraform/**/.terraform.lock.hcl')" in caches[0]["with"]["key"]
             assert caches[0]["with"]["path"] == "${{ runner.temp }}/terraform-plugin-cache"
 
 

@@ -1,5 +1,5 @@
-"""What terraform init installs is decided by committed lock files: the roots commit theirs with checksums and
-nothing lets init bypass them."""
+"""What terraform init installs is decided by committed lock files: the roots commit theirs with checksums,
+nothing lets init bypass them, and the deploy workflow restores no cache another workflow could write."""
 
 from __future__ import annotations
 
@@ -75,6 +75,24 @@ def test_nothing_lets_init_bypass_the_lock_files() -> None:
         and BYPASS in (ROOT / path).read_text(encoding="utf-8", errors="replace")
     ]
     assert offenders == []
+
+
+def test_terraform_init_may_not_change_a_lock_file() -> None:
+    assert "-lockfile=readonly" in (ROOT / "terraform" / "terraform.mk").read_text(encoding="utf-8")
+    assert "-lockfile=readonly" in (ROOT / ".github" / "scripts" / "deploy.sh").read_text(encoding="utf-8")
+
+
+def test_the_deploy_workflow_restores_no_cache() -> None:
+    """CI runs the code of every branch and writes caches that the default branch may restore: a job that
+    holds AWS credentials, or builds what such a job deploys, must not read them."""
+    for job_id, job in load_workflow("deploy.yml")["jobs"].items():
+        for step in job.get("steps", []):
+            uses = step.get("uses", "")
+            assert not uses.startswith("actions/cache"), f"deploy.yml:{job_id} restores a cache"
+            if uses.startswith("actions/setup-python"):
+                assert "cache" not in step.get("with", {}), f"deploy.yml:{job_id} restores the pip cache"
+            assert "TF_PLUGIN_CACHE_DIR" not in step.get("env", {}), f"deploy.yml:{job_id}"
+        assert "TF_PLUGIN_CACHE_DIR" not in job.get("env", {}), f"deploy.yml:{job_id}"
 
 
 def test_ci_caches_providers_keyed_on_the_lock_files() -> None:

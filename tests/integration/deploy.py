@@ -2,9 +2,11 @@
 
 Each deployment works on its own scratch copy of `terraform/` (modules plus the one stack with its
 committed `.terraform.lock.hcl`, without `backend.tf`), so its state is local, never touches the source tree,
-and several deployments of one stack can coexist. The provider comes from `BATON_TF_PLUGIN_DIR` when set (an
-offline mirror), else from the registry through a shared plugin cache so it is downloaded once; either way
-init checks it against the lock file and may not change it.
+and several deployments of one stack can coexist. The provider comes from an offline mirror when there is one
+(`BATON_TF_PLUGIN_DIR`, else Terraform's implied local mirror directories: `provider_mirror`), else from the
+registry through a shared plugin cache so it is downloaded once; either way init checks it against the lock
+file and may not change it. Without registry and mirror, apply fails with ProviderMirrorError, one line that
+says what to set.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.integration.provider_mirror import (
+    ProviderMirrorError,
+    find_provider_mirror,
+    missing_provider_message,
+    searched_dirs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
@@ -35,6 +44,12 @@ _MODULES_COPY_IGNORE = shutil.ignore_patterns(*_COPY_IGNORE, ".terraform.lock.hc
 
 _INIT_LOCK = threading.Lock()
 """terraform init writes a shared plugin cache, which is not safe for concurrent writers."""
+# What terraform init prints when it cannot reach the registry for a provider.
+_REGISTRY_FAILURES = (
+    "could not connect to registry.terraform.io",
+    "Failed to query available provider packages",
+    "Failed to install provider",
+)
 
 
 class DeployError(RuntimeError):
@@ -69,16 +84,25 @@ class Deployment:
             **self.variables,
         }
         (self.stack_dir / "terraform.tfvars.json").write_text(json.dumps(variables, indent=2))
-        init = ["init", "-input=false", "-no-color", "-lockfile=readonly"]
-        plugin_dir = os.environ.get("BATON_TF_PLUGIN_DIR")
-        if plugin_dir:
-            init.append(f"-plugin-dir={plugin_dir}")
-        with _INIT_LOCK:
-            self._terraform(*init)
+        self._init()
         self._terraform("apply", "-auto-approve", "-input=false", "-no-color")
         raw = json.loads(self._terraform("output", "-json"))
         self.outputs = {key: value["value"] for key, value in raw.items()}
         return self
+
+    def _init(self) -> None:
+        """terraform init from a provider mirror if there is one, else from the registry."""
+        mirror = find_provider_mirror()
+        init = ["init", "-input=false", "-no-color", "-lockfile=readonly"]
+        if mirror is not None:
+            init.append(f"-plugin-dir={mirror}")
+        with _INIT_LOCK:
+            try:
+                self._terraform(*init, plugin_cache=mirror is None)
+            except DeployError as error:
+                if mirror is None and any(failure in str(error) for failure in _REGISTRY_FAILURES):
+                    raise ProviderMirrorError(missing_provider_message(searched_dirs())) from error
+                raise
 
     def destroy(self) -> None:
         """Destroy everything the deployment created and remove its copy."""
@@ -96,12 +120,12 @@ class Deployment:
                     path.unlink()
             shutil.copytree(TERRAFORM / part, target, ignore=ignore, dirs_exist_ok=True)
 
-    def _terraform(self, *args: str) -> str:
+    def _terraform(self, *args: str, plugin_cache: bool = False) -> str:
         env = {**os.environ, **LOCAL_CREDENTIALS, "TF_IN_AUTOMATION": "1"}
         cli_config = env.get("TF_CLI_CONFIG_FILE")
         if cli_config and not Path(cli_config).exists():
             env.pop("TF_CLI_CONFIG_FILE")  # a dangling setting only makes terraform warn on every command
-        if not env.get("BATON_TF_PLUGIN_DIR"):
+        if plugin_cache:  # a registry install, downloaded once for every deployment
             cache = ROOT / ".localstack" / "terraform-plugin-cache"
             cache.mkdir(parents=True, exist_ok=True)
             env.setdefault("TF_PLUGIN_CACHE_DIR", str(cache))

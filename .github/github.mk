@@ -28,11 +28,12 @@ $(GHTOOLS_STAMP):
 
 # CI sets TF_PLUGIN_CACHE_DIR (restored by actions/cache). One serial init fills it, so the parallel inits of
 # test-terraform and the LocalStack suite only read from it (the cache is not safe for concurrent writers).
+# Every init checks a cached provider against the committed lock file before linking it.
 tf-plugin-cache: ## Fill TF_PLUGIN_CACHE_DIR with the stacks' providers (run before parallel terraform inits)
 	@if [ -z "$${TF_PLUGIN_CACHE_DIR:-}" ]; then echo "tf-plugin-cache: TF_PLUGIN_CACHE_DIR is not set, nothing to do"; exit 0; fi; \
 	mkdir -p "$$TF_PLUGIN_CACHE_DIR"; \
 	data=$$(mktemp -d); trap 'rm -rf "$$data"' EXIT; \
-	TF_DATA_DIR="$$data" terraform -chdir=terraform/stacks/relay init -backend=false -input=false -no-color \
+	TF_DATA_DIR="$$data" terraform -chdir=terraform/stacks/relay init -backend=false -input=false -no-color -lockfile=readonly \
 	  $${BATON_TF_PLUGIN_DIR:+"-plugin-dir=$$BATON_TF_PLUGIN_DIR"} >/dev/null; \
 	echo "tf-plugin-cache: $$(du -sh "$$TF_PLUGIN_CACHE_DIR" | cut -f1) in $$TF_PLUGIN_CACHE_DIR"
 

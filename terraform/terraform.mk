@@ -3,6 +3,11 @@
 # Everything here runs offline. When BATON_TF_PLUGIN_DIR names a provider mirror (a directory laid out as
 # registry.terraform.io/hashicorp/aws/<version>/<os_arch>/...), terraform init takes hashicorp/aws from it
 # instead of the registry. Working directories stay in each module's and stack's .terraform/ (gitignored).
+#
+# The roots (stacks, bootstrap) commit their .terraform.lock.hcl: init may not change it (-lockfile=readonly), so
+# a provider that does not match its checksums, or a constraint change without a new lock file, fails the check.
+# Modules commit none (a module's lock file is never used by its callers): each is tested with the provider the
+# stacks lock, copied in before init, so module tests and stacks run the same version.
 
 TERRAFORM       ?= terraform
 TF_ROOT         := terraform
@@ -11,7 +16,8 @@ TF_ROOT         := terraform
 TF_ROOT_DIRS    := $(sort $(patsubst %/versions.tf,%,$(wildcard $(TF_ROOT)/stacks/*/versions.tf $(TF_ROOT)/*/versions.tf)))
 TF_MODULE_DIRS  := $(sort $(patsubst %/versions.tf,%,$(wildcard $(TF_ROOT)/modules/*/versions.tf)))
 TF_DIRS         := $(TF_ROOT_DIRS) $(TF_MODULE_DIRS)
-TF_INIT_FLAGS   := -backend=false -input=false -no-color$(if $(BATON_TF_PLUGIN_DIR), -plugin-dir="$(BATON_TF_PLUGIN_DIR)")
+TF_INIT_FLAGS   := -backend=false -input=false -no-color -lockfile=readonly$(if $(BATON_TF_PLUGIN_DIR), -plugin-dir="$(BATON_TF_PLUGIN_DIR)")
+TF_MODULE_LOCK  := $(TF_ROOT)/stacks/relay/.terraform.lock.hcl
 TF_JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 # Run the directories in parallel, unless the caller already chose a job count (make -jN shares its jobserver).
 TF_JOBS_FLAG     = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(TF_JOBS))
@@ -30,6 +36,7 @@ test-terraform: ## Terraform: fmt check, init + validate every module and stack,
 # One module or stack: init (no backend), validate, then its tests/*.tftest.hcl with the mocked provider.
 tf-check/%: tf-force
 	@echo "== $*"
+	$(if $(filter $(TF_MODULE_DIRS),$*),@cp $(TF_MODULE_LOCK) $*/.terraform.lock.hcl)
 	@cd $* && out=$$($(TERRAFORM) init $(TF_INIT_FLAGS) 2>&1) || { echo "$$out"; exit 1; }
 	cd $* && $(TERRAFORM) validate -no-color
 	cd $* && if ls tests/*.tftest.hcl >/dev/null 2>&1; then $(TERRAFORM) test -no-color; fi
@@ -46,6 +53,6 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	touch $@
 
-clean-terraform: ## Remove Terraform working directories (.terraform/, lock files) under terraform/
+clean-terraform: ## Remove Terraform working directories (.terraform/) and the modules' copied lock files
 	find $(TF_ROOT) -name .terraform -type d -prune -exec rm -rf {} +
-	find $(TF_ROOT) -name .terraform.lock.hcl -type f -delete
+	find $(TF_ROOT)/modules -name .terraform.lock.hcl -type f -delete

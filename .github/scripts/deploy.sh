@@ -11,8 +11,10 @@
 # path of dist/baton-lambda.zip), AWS_REGION; for the backend either a committed
 # terraform/stacks/<stack>/environments/<env>.s3.tfbackend or TF_STATE_BUCKET (+ TF_STATE_KEY_PREFIX, default
 # baton/, and TF_STATE_REGION, default AWS_REGION); optionally BATON_DEPLOY_NAME (default baton-<stack>-<env>),
-# BATON_TF_PLUGIN_DIR (offline provider mirror), BATON_PYTHON, BATON_SMOKE_TIMEOUT and BATON_SMOKE_PREFIX
-# (smoke test; the prefix must pass the stack's filter_prefix).
+# BATON_TF_PLUGIN_DIR (offline provider mirror), ROLE_PERMISSIONS_BOUNDARY (ARN passed to the stack as
+# role_permissions_boundary; terraform/bootstrap outputs it), BATON_PLAN_LOCK=false (plan without taking the state
+# lock: the plan role cannot write lock files), BATON_PYTHON, BATON_SMOKE_TIMEOUT and BATON_SMOKE_PREFIX (smoke
+# test; the prefix must pass the stack's filter_prefix).
 #
 # Per stack and environment, build/deploy/<stack>-<env>/ holds what travels from the plan job to the apply job
 # (tfplan, plan.txt, terraform.lock.hcl, backend.s3.tfbackend) and build/terraform-data/<stack>-<env>/ is the
@@ -81,7 +83,8 @@ init() {
   if [[ -f $work/terraform.lock.hcl ]]; then
     cp "$work/terraform.lock.hcl" "$stack_dir/.terraform.lock.hcl"
   fi
-  local args=(init -input=false -reconfigure "-backend-config=$backend")
+  # The committed lock file decides the provider version and its checksums; init may not change it.
+  local args=(init -input=false -reconfigure -lockfile=readonly "-backend-config=$backend")
   if [[ -n ${BATON_TF_PLUGIN_DIR:-} ]]; then
     args+=("-plugin-dir=$BATON_TF_PLUGIN_DIR")
   fi
@@ -93,8 +96,22 @@ plan() {
   local artifact=${BATON_ARTIFACT:-}
   [[ -f $artifact ]] || die "no Lambda artifact at '$artifact': run make package first (the workflow downloads it)"
   local name=${BATON_DEPLOY_NAME:-baton-$stack-${env_name,,}}
-  local args=(plan -input=false -lock-timeout=5m "-out=$plan_file"
-    -var "name=$name" -var "aws_region=$(region)" -var "lambda_zip_path=$artifact")
+  local args=(plan -input=false "-out=$plan_file")
+  # Without the lock a plan can race an apply; the saved plan is then refused at apply (its state is stale).
+  case ${BATON_PLAN_LOCK:-true} in
+    true) args+=(-lock-timeout=5m) ;;
+    false) args+=(-lock=false) ;;
+    *) die "BATON_PLAN_LOCK must be true or false (got '$BATON_PLAN_LOCK')" ;;
+  esac
+  args+=(-var "name=$name" -var "aws_region=$(region)" -var "lambda_zip_path=$artifact")
+  local boundary=${ROLE_PERMISSIONS_BOUNDARY:-}
+  if [[ -n $boundary ]]; then
+    [[ $boundary =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]{1,512}$ ]] ||
+      die "ROLE_PERMISSIONS_BOUNDARY must be the ARN of an IAM policy (terraform/bootstrap output role_permissions_boundary), got '$boundary'"
+    args+=(-var "role_permissions_boundary=$boundary")
+  elif [[ ${GITHUB_ACTIONS:-} == true ]]; then
+    echo "::warning::ROLE_PERMISSIONS_BOUNDARY is not set: a deploy role from terraform/bootstrap creates execution roles only with its permissions boundary (terraform output github_variables)."
+  fi
   # Committed settings of the environment (tags, alarm actions, sizes...) come last and win.
   if [[ -f $stack_dir/environments/$env_name.tfvars ]]; then
     args+=("-var-file=environments/$env_name.tfvars")

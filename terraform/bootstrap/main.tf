@@ -106,6 +106,11 @@ locals {
   deploy_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.deploy_role_name}"
   plan_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${var.plan_role_name}"
 
+  # The permissions boundary of every execution role the deploy role creates. Its name sits under
+  # policy_name_prefix, so DenyBootstrapIam keeps the deploy role from changing or deleting it.
+  boundary_policy_name = "${var.policy_name_prefix}-function-boundary"
+  boundary_arn         = "arn:${local.partition}:iam::${local.account_id}:policy/${local.boundary_policy_name}"
+
   # ---------------------------------------------------------------------------------------------------------
   # Permissions. Read statements are shared: the plan role gets them alone, the deploy role gets them plus
   # the write statements. Only the actions Terraform needs for the resources of the two stacks, on those
@@ -125,13 +130,6 @@ locals {
       Action   = ["s3:GetObject"]
       Resource = [local.state_objects_arn]
     },
-    {
-      # use_lockfile = true: the lock is <key>.tflock, written and deleted by plan and apply alike.
-      Sid      = "StateLockFiles"
-      Effect   = "Allow"
-      Action   = ["s3:PutObject", "s3:DeleteObject"]
-      Resource = [local.state_locks_arn]
-    },
   ]
 
   state_write_statements = [
@@ -140,6 +138,15 @@ locals {
       Effect   = "Allow"
       Action   = ["s3:PutObject"]
       Resource = [local.state_objects_arn]
+    },
+    {
+      # use_lockfile = true: the lock is <key>.tflock, written and deleted by apply. Plans run with -lock=false
+      # (a saved plan is refused at apply if the state moved on), so the plan role, which pull requests of the
+      # repository can assume, cannot hold or break the lock of any state.
+      Sid      = "StateLockFiles"
+      Effect   = "Allow"
+      Action   = ["s3:PutObject", "s3:DeleteObject"]
+      Resource = [local.state_locks_arn]
     },
   ]
 
@@ -174,6 +181,8 @@ locals {
       Resource = local.function_arns
     },
     {
+      # Mapping ARNs carry only a UUID, and AWS evaluates lambda:FunctionArn for Create/Update/Delete only:
+      # reading a mapping's configuration and tags cannot be limited to Baton's functions.
       Sid      = "ReadEventSourceMappings"
       Effect   = "Allow"
       Action   = ["lambda:GetEventSourceMapping", "lambda:ListTags"]
@@ -274,18 +283,21 @@ locals {
       Resource = local.function_arns
     },
     {
-      Sid      = "ManageEventSourceMappings"
-      Effect   = "Allow"
-      Action   = ["lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping", "lambda:TagResource", "lambda:UntagResource"]
-      Resource = local.mapping_arns
-    },
-    {
-      # CreateEventSourceMapping has no resource type; the condition limits it to Baton's functions.
-      Sid       = "CreateEventSourceMappings"
+      # lambda:FunctionArn (the function a mapping invokes) is what AWS evaluates for these three actions; a
+      # mapping's own ARN is a UUID that names nothing. Create has no resource type, hence "*": the condition
+      # holds all three to mappings of Baton's functions.
+      Sid       = "ManageEventSourceMappings"
       Effect    = "Allow"
-      Action    = ["lambda:CreateEventSourceMapping"]
+      Action    = ["lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"]
       Resource  = ["*"]
       Condition = { ArnLike = { "lambda:FunctionArn" = local.function_arns } }
+    },
+    {
+      # Tags on create (the provider's default tags) and later; these actions take no lambda:FunctionArn.
+      Sid      = "TagEventSourceMappings"
+      Effect   = "Allow"
+      Action   = ["lambda:TagResource", "lambda:UntagResource"]
+      Resource = local.mapping_arns
     },
     {
       Sid    = "ManageTables"
@@ -329,13 +341,27 @@ locals {
       Action   = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource"]
       Resource = local.topic_arns
     },
+  ]
+
+  # In IAM only the functions' execution roles, always under Baton's permissions boundary.
+  iam_write_statements = [
     {
-      # The function's execution role and its inline policy: nothing else in IAM.
+      # What creates a role or widens one only while the role has Baton's boundary (for PutRolePermissionsBoundary:
+      # sets exactly that boundary, which is how roles created before it get it). Whatever policy the deploy role
+      # writes or attaches, the role can do no more than the boundary allows.
+      Sid       = "ManageExecutionRolesWithinTheBoundary"
+      Effect    = "Allow"
+      Action    = ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
+      Resource  = local.role_arns
+      Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
+    },
+    {
+      # The rest of the execution roles' lifecycle: nothing here adds a permission.
       Sid    = "ManageExecutionRoles"
       Effect = "Allow"
       Action = [
-        "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
-        "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+        "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
+        "iam:UntagRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
       ]
       Resource = local.role_arns
     },
@@ -365,17 +391,97 @@ locals {
     Condition = { StringLike = { "kms:ViaService" = [for service in ["lambda", "dynamodb", "sqs", "logs", "sns", "s3"] : "${service}.*.amazonaws.com"] } }
   } if length(keys) > 0]
 
+  # ---------------------------------------------------------------------------------------------------------
+  # Permissions boundary of the functions' execution roles: the most any of them can do, whatever inline or
+  # attached policy the deploy role gives it. Baton's own needs (logs, consuming its queue, reading ingest
+  # objects, writing results and idempotency records, invoking itself, X-Ray, the stacks' KMS keys) and what a
+  # processor may add on Baton's resources (everything named <prefix>*): object and item reads and writes,
+  # sending to queues, publishing to topics, invoking functions. Nothing in IAM, STS or outside the prefix.
+  # ---------------------------------------------------------------------------------------------------------
+
+  # Lambda adds lambda:SourceFunctionArn to every call made from a function's execution environment and to the
+  # log and trace writes it makes for the function; nothing else carries it. Statements conditioned on it work
+  # for Baton's functions only: credentials of the role used anywhere else (say, after its trust policy was
+  # widened) get none of them.
+  from_baton_functions = { ArnLike = { "lambda:SourceFunctionArn" = local.function_arns } }
+
+  boundary_statements = concat(
+    [
+      {
+        Sid       = "WriteFunctionLogs"
+        Effect    = "Allow"
+        Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource  = local.log_group_arns
+        Condition = local.from_baton_functions
+      },
+      {
+        # Lambda's SQS poller (the FIFO event source mapping) receives with the role but without
+        # lambda:SourceFunctionArn: consuming Baton's queues cannot carry that condition.
+        Sid      = "ConsumeQueues"
+        Effect   = "Allow"
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+        Resource = local.queue_arns
+      },
+      {
+        Sid    = "UseBatonResources"
+        Effect = "Allow"
+        Action = [
+          "s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:PutObject",
+          "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
+          "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+          "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+          "dynamodb:ConditionCheckItem", "sqs:SendMessage", "sqs:GetQueueUrl", "sns:Publish", "lambda:InvokeFunction",
+        ]
+        Resource  = concat(local.ingest_bucket_arns, local.table_arns, local.queue_arns, local.topic_arns, local.function_arns)
+        Condition = local.from_baton_functions
+      },
+      {
+        # X-Ray has no resource-level permissions.
+        Sid      = "WriteTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+        Resource = ["*"]
+      },
+    ],
+    [for keys in [var.stack_kms_key_arns] : {
+      # Decrypting the queue, objects and environment; GenerateDataKey for what a processor writes or sends.
+      Sid       = "UseStackKeys"
+      Effect    = "Allow"
+      Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource  = keys
+      Condition = { StringLike = { "kms:ViaService" = [for service in ["lambda", "dynamodb", "sqs", "logs", "sns", "s3"] : "${service}.*.amazonaws.com"] } }
+    } if length(keys) > 0],
+    [for statement in var.boundary_policy_statements : { for key, value in statement : key => value if value != null }],
+  )
+
   # The deploy role must not be able to loosen its own trust or policies, the plan role, the OIDC provider or
   # the state bucket, even if a name were chosen inside resource_name_prefix (the preconditions below forbid that too).
   guard_statements = [
     {
+      # The policies include the boundary: no new version, default version or deletion of it.
       Sid    = "DenyBootstrapIam"
       Effect = "Deny"
       Action = ["iam:*"]
       Resource = [
-        local.deploy_role_arn, local.plan_role_arn, local.oidc_provider_arn,
+        local.deploy_role_arn, local.plan_role_arn, local.oidc_provider_arn, local.boundary_arn,
         "arn:${local.partition}:iam::${local.account_id}:policy/${var.policy_name_prefix}-*",
       ]
+    },
+    {
+      # Explicit, so that no policy attached to the deploy role later can lift them: no role leaves the boundary
+      # or gets another one, and none is created or widened without it (for PutRolePolicy and AttachRolePolicy
+      # the key is the role's current boundary, absent on a role without one, which StringNotEquals denies too).
+      Sid      = "DenyRemovingTheBoundary"
+      Effect   = "Deny"
+      Action   = ["iam:DeleteRolePermissionsBoundary"]
+      Resource = ["*"]
+    },
+    {
+      Sid       = "DenyRolesOutsideTheBoundary"
+      Effect    = "Deny"
+      Action    = ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"]
+      Resource  = ["*"]
+      Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
     },
     {
       Sid    = "DenyStateBucketChanges"
@@ -388,8 +494,8 @@ locals {
     },
   ]
 
-  # Two managed policies (each limited to 6144 characters; inline policies share 10240 per role): the read
-  # policy for both roles, the write policy for the deploy role only.
+  # Managed policies (each limited to 6144 characters; inline policies share 10240 per role): the read policy
+  # for both roles, the write and IAM policies for the deploy role only.
   read_policy = {
     Version = "2012-10-17"
     Statement = concat(
@@ -399,15 +505,24 @@ locals {
   }
 
   write_policy = {
-    Version = "2012-10-17"
-    Statement = concat(
-      local.state_write_statements, local.stack_write_statements, local.stack_kms_write_statements,
-      local.guard_statements,
-    )
+    Version   = "2012-10-17"
+    Statement = concat(local.state_write_statements, local.stack_write_statements, local.stack_kms_write_statements)
+  }
+
+  # The execution roles and every explicit deny: a policy of its own, so that both fit IAM's size limit.
+  iam_policy = {
+    Version   = "2012-10-17"
+    Statement = concat(local.iam_write_statements, local.guard_statements)
+  }
+
+  boundary_policy = {
+    Version   = "2012-10-17"
+    Statement = local.boundary_statements
   }
 
   read_policy_name  = "${var.policy_name_prefix}-read"
   write_policy_name = "${var.policy_name_prefix}-deploy"
+  iam_policy_name   = "${var.policy_name_prefix}-deploy-iam"
   policy_size_limit = 6144
 }
 
@@ -476,6 +591,36 @@ resource "aws_iam_policy" "write" {
   }
 }
 
+resource "aws_iam_policy" "iam" {
+  name        = local.iam_policy_name
+  description = "Manage Baton's function execution roles within their permissions boundary; deny what would loosen the bootstrap or the boundary."
+  policy      = jsonencode(local.iam_policy)
+
+  lifecycle {
+    precondition {
+      condition     = length(jsonencode(local.iam_policy)) <= local.policy_size_limit
+      error_message = "The deploy role's IAM policy exceeds the ${local.policy_size_limit} characters IAM allows a managed policy."
+    }
+  }
+}
+
+resource "aws_iam_policy" "function_boundary" {
+  name        = local.boundary_policy_name
+  description = "Permissions boundary of Baton's function execution roles: the most any of them can do."
+  policy      = jsonencode(local.boundary_policy)
+
+  lifecycle {
+    precondition {
+      condition     = length(jsonencode(local.boundary_policy)) <= local.policy_size_limit
+      error_message = "The permissions boundary exceeds the ${local.policy_size_limit} characters IAM allows a managed policy: use fewer deploy_regions, KMS keys or boundary_policy_statements."
+    }
+    precondition {
+      condition     = length(setintersection(["WriteFunctionLogs", "ConsumeQueues", "UseBatonResources", "WriteTraces", "UseStackKeys"], [for s in var.boundary_policy_statements : s.Sid])) == 0
+      error_message = "boundary_policy_statements must not reuse the Sids of the boundary's own statements (WriteFunctionLogs, ConsumeQueues, UseBatonResources, WriteTraces, UseStackKeys)."
+    }
+  }
+}
+
 resource "aws_iam_role_policy_attachment" "deploy_read" {
   role       = aws_iam_role.deploy.name
   policy_arn = aws_iam_policy.read.arn
@@ -484,6 +629,11 @@ resource "aws_iam_role_policy_attachment" "deploy_read" {
 resource "aws_iam_role_policy_attachment" "deploy_write" {
   role       = aws_iam_role.deploy.name
   policy_arn = aws_iam_policy.write.arn
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_iam" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = aws_iam_policy.iam.arn
 }
 
 resource "aws_iam_role_policy_attachment" "plan_read" {
@@ -606,4 +756,15 @@ resource "aws_s3_bucket_policy" "state" {
 
   # A bucket policy that the public access block would reject must wait for the block.
   depends_on = [aws_s3_bucket_public_access_block.state]
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# The deploy workflow promotes from one environment to another: a single one leaves it without a stage.
+# ---------------------------------------------------------------------------------------------------------------
+
+check "deploy_workflow_stages" {
+  assert {
+    condition     = length(var.environments) >= 2
+    error_message = "The deploy workflow applies two stages (the first environment, then the last): with one environment, set STAGING_ENVIRONMENT and PRODUCTION_ENVIRONMENT yourself or deploy with make tf-apply."
+  }
 }

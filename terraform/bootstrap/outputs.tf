@@ -28,6 +28,11 @@ output "plan_role_subjects" {
   value       = var.create_plan_role ? local.plan_subjects : []
 }
 
+output "role_permissions_boundary" {
+  description = "ARN of the permissions boundary every function execution role must carry (the ROLE_PERMISSIONS_BOUNDARY variable; the stacks' role_permissions_boundary): the deploy role creates and widens roles only with it."
+  value       = aws_iam_policy.function_boundary.arn
+}
+
 output "state_bucket_name" {
   description = "Name of the Terraform state bucket (the TF_STATE_BUCKET variable)."
   value       = aws_s3_bucket.state.bucket
@@ -64,8 +69,14 @@ output "github_variables" {
       AWS_DEPLOY_ROLE_ARN = aws_iam_role.deploy.arn
       TF_STATE_BUCKET     = aws_s3_bucket.state.bucket
       TF_STATE_KEY_PREFIX = var.state_key_prefix
-      DEPLOY_ENVIRONMENTS = jsonencode(var.environments)
+      # The deploy workflow passes it to both stacks as -var role_permissions_boundary=...
+      ROLE_PERMISSIONS_BOUNDARY = aws_iam_policy.function_boundary.arn
     },
     var.create_plan_role ? { AWS_PLAN_ROLE_ARN = aws_iam_role.plan[0].arn } : {},
+    # The workflow's two stages: the first environment, then (after its applies and smoke tests) the last.
+    length(var.environments) >= 2 ? {
+      STAGING_ENVIRONMENT    = var.environments[0]
+      PRODUCTION_ENVIRONMENT = var.environments[length(var.environments) - 1]
+    } : {},
   )
 }

@@ -101,7 +101,7 @@ variable "subject_claim_format" {
 }
 
 variable "environments" {
-  description = "GitHub environments the deploy role trusts (the sub claim of a job that runs under environment: <name>). Protection rules and required reviewers are set on these environments in GitHub."
+  description = "GitHub environments the deploy role trusts (the sub claim of a job that runs under environment: <name>), in deploy order: the deploy workflow applies the first (staging) and, after its smoke tests passed, the last (production). Protection rules and required reviewers are set on these environments in GitHub."
   type        = list(string)
   default     = ["staging", "production"]
   nullable    = false
@@ -218,6 +218,39 @@ variable "stack_kms_key_arns" {
   validation {
     condition     = alltrue([for k in var.stack_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/.+$", k))])
     error_message = "stack_kms_key_arns must contain KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "boundary_policy_statements" {
+  description = <<-EOT
+    Extra statements for the permissions boundary of the functions' execution roles, for a processor that needs
+    more than the boundary allows (see README.md, "Permissions boundary"). The boundary only caps: the stack's
+    execution role still needs the permission in its own policy. IAM and STS actions are refused, since a
+    function that can change roles could step outside the boundary.
+  EOT
+  type = list(object({
+    Sid       = string
+    Effect    = optional(string, "Allow")
+    Action    = list(string)
+    Resource  = list(string)
+    Condition = optional(map(map(list(string))))
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for s in var.boundary_policy_statements : can(regex("^[A-Za-z0-9]{1,100}$", s.Sid)) && contains(["Allow", "Deny"], s.Effect) && length(s.Action) > 0 && length(s.Resource) > 0])
+    error_message = "Each boundary_policy_statements entry needs an alphanumeric Sid, Effect \"Allow\" or \"Deny\", and at least one Action and one Resource."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for s in var.boundary_policy_statements : [for a in s.Action : s.Effect == "Deny" || !can(regex("^([^:]*|[^:]*\\*[^:]*:.*|(iam|sts):.*)$", lower(a)))]]))
+    error_message = "boundary_policy_statements must not allow IAM or STS actions, or actions with a wildcard in the service prefix (such as \"*\"): a function able to change roles or assume others could leave the boundary."
+  }
+
+  validation {
+    condition     = length(distinct([for s in var.boundary_policy_statements : s.Sid])) == length(var.boundary_policy_statements)
+    error_message = "Each boundary_policy_statements entry needs its own Sid."
   }
 }
 

@@ -27,7 +27,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tests.integration.deploy import LOCAL_CREDENTIALS, ROOT, Deployment
+from tests.integration.deploy import LOCAL_CREDENTIALS, ROOT, DeployError, Deployment
+from tests.integration.provider_mirror import ProviderMirrorError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -308,7 +309,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("up", "down"))
     parser.add_argument("--files", type=int, default=200, help="sample files for the relay (default 200)")
     args = parser.parse_args(argv)
-    return up(args.files) if args.action == "up" else down()
+    try:
+        return up(args.files) if args.action == "up" else down()
+    except ProviderMirrorError as error:
+        # No registry and no provider mirror: one line that says what to set, not a traceback.
+        print(f"demo: {error}", file=sys.stderr)
+        return 2
+    except DeployError as error:
+        print(f"demo: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

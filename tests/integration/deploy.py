@@ -1,9 +1,12 @@
 """Deploy Baton's Terraform stacks to LocalStack with `terraform apply`, as a user would.
 
-Each deployment works on its own scratch copy of `terraform/` (modules plus the one stack, without
-`backend.tf`), so its state is local, never touches the source tree, and several deployments of one stack can
-coexist. The provider comes from `BATON_TF_PLUGIN_DIR` when set (an offline mirror), else from the registry
-through a shared plugin cache so it is downloaded once.
+Each deployment works on its own scratch copy of `terraform/` (modules plus the one stack with its
+committed `.terraform.lock.hcl`, without `backend.tf`), so its state is local, never touches the source tree,
+and several deployments of one stack can coexist. The provider comes from an offline mirror when there is one
+(`BATON_TF_PLUGIN_DIR`, else Terraform's implied local mirror directories: `provider_mirror`), else from the
+registry through a shared plugin cache so it is downloaded once; either way init checks it against the lock
+file and may not change it. Without registry and mirror, apply fails with ProviderMirrorError, one line that
+says what to set.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.integration.provider_mirror import (
+    ProviderMirrorError,
+    find_provider_mirror,
+    missing_provider_message,
+    searched_dirs,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 ARTIFACT = ROOT / "dist" / "baton-lambda.zip"
@@ -26,13 +36,20 @@ LOCAL_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
-_COPY_IGNORE = shutil.ignore_patterns(
-    ".terraform", ".terraform.lock.hcl", "tests", "backend.tf", "*.tfstate*", "terraform.tfvars.json"
-)
+_COPY_IGNORE = ("tests", ".terraform", "backend.tf", "*.tfstate*", "terraform.tfvars.json")
+_STACK_COPY_IGNORE = shutil.ignore_patterns(*_COPY_IGNORE)
+"""The stack keeps its lock file: it decides the provider version and checksums, as in the repository."""
+_MODULES_COPY_IGNORE = shutil.ignore_patterns(*_COPY_IGNORE, ".terraform.lock.hcl")
 
 
 _INIT_LOCK = threading.Lock()
 """terraform init writes a shared plugin cache, which is not safe for concurrent writers."""
+# What terraform init prints when it cannot reach the registry for a provider.
+_REGISTRY_FAILURES = (
+    "could not connect to registry.terraform.io",
+    "Failed to query available provider packages",
+    "Failed to install provider",
+)
 
 
 class DeployError(RuntimeError):
@@ -67,16 +84,25 @@ class Deployment:
             **self.variables,
         }
         (self.stack_dir / "terraform.tfvars.json").write_text(json.dumps(variables, indent=2))
-        init = ["init", "-input=false", "-no-color"]
-        plugin_dir = os.environ.get("BATON_TF_PLUGIN_DIR")
-        if plugin_dir:
-            init.append(f"-plugin-dir={plugin_dir}")
-        with _INIT_LOCK:
-            self._terraform(*init)
+        self._init()
         self._terraform("apply", "-auto-approve", "-input=false", "-no-color")
         raw = json.loads(self._terraform("output", "-json"))
         self.outputs = {key: value["value"] for key, value in raw.items()}
         return self
+
+    def _init(self) -> None:
+        """terraform init from a provider mirror if there is one, else from the registry."""
+        mirror = find_provider_mirror()
+        init = ["init", "-input=false", "-no-color", "-lockfile=readonly"]
+        if mirror is not None:
+            init.append(f"-plugin-dir={mirror}")
+        with _INIT_LOCK:
+            try:
+                self._terraform(*init, plugin_cache=mirror is None)
+            except DeployError as error:
+                if mirror is None and any(failure in str(error) for failure in _REGISTRY_FAILURES):
+                    raise ProviderMirrorError(missing_provider_message(searched_dirs())) from error
+                raise
 
     def destroy(self) -> None:
         """Destroy everything the deployment created and remove its copy."""
@@ -86,21 +112,20 @@ class Deployment:
 
     def _refresh_copy(self) -> None:
         """Bring the copy's .tf files up to date, keeping its state and provider installation."""
-        for part in ("modules", f"stacks/{self.variant}"):
+        parts = (("modules", _MODULES_COPY_IGNORE), (f"stacks/{self.variant}", _STACK_COPY_IGNORE))
+        for part, ignore in parts:
             target = self.workdir / part
             if target.exists():
                 for path in target.rglob("*.tf"):
                     path.unlink()
-            shutil.copytree(TERRAFORM / part, target, ignore=_COPY_IGNORE, dirs_exist_ok=True)
+            shutil.copytree(TERRAFORM / part, target, ignore=ignore, dirs_exist_ok=True)
 
-    def _terraform(self, *args: str) -> str:
+    def _terraform(self, *args: str, plugin_cache: bool = False) -> str:
         env = {**os.environ, **LOCAL_CREDENTIALS, "TF_IN_AUTOMATION": "1"}
-        # Lock files are not committed; let init link providers from the plugin cache all the same.
-        env.setdefault("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "true")
         cli_config = env.get("TF_CLI_CONFIG_FILE")
         if cli_config and not Path(cli_config).exists():
             env.pop("TF_CLI_CONFIG_FILE")  # a dangling setting only makes terraform warn on every command
-        if not env.get("BATON_TF_PLUGIN_DIR"):
+        if plugin_cache:  # a registry install, downloaded once for every deployment
             cache = ROOT / ".localstack" / "terraform-plugin-cache"
             cache.mkdir(parents=True, exist_ok=True)
             env.setdefault("TF_PLUGIN_CACHE_DIR", str(cache))

@@ -70,8 +70,14 @@ def run_make(tree: Path, *goals: str, **overrides: str) -> subprocess.CompletedP
         TF_STATE_BUCKET="tfstate-baton-123456789012-eu-west-1",
         GITHUB_STEP_SUMMARY=str(tree / "summary.md"),
     )
-    env.pop("TF_STATE_KEY_PREFIX", None)
-    env.pop("BATON_TF_PLUGIN_DIR", None)
+    for name in (
+        "TF_STATE_KEY_PREFIX",
+        "BATON_TF_PLUGIN_DIR",
+        "ROLE_PERMISSIONS_BOUNDARY",
+        "BATON_PLAN_LOCK",
+    ):
+        env.pop(name, None)
+    env.pop("GITHUB_ACTIONS", None)
     arguments = [f"{name}={value}" for name, value in overrides.items()]
     return subprocess.run(  # noqa: S603
         ["make", "-C", str(ROOT), "--no-print-directory", *goals, *arguments],  # noqa: S607
@@ -104,7 +110,13 @@ def test_plan_initialises_the_environment_state_and_saves_the_plan(tree: Path) -
     assert init == {
         "dir": str(tree / "terraform" / "stacks" / "relay"),
         "data": data,
-        "args": ["init", "-input=false", "-reconfigure", f"-backend-config={work}/backend.s3.tfbackend"],
+        "args": [
+            "init",
+            "-input=false",
+            "-reconfigure",
+            "-lockfile=readonly",
+            f"-backend-config={work}/backend.s3.tfbackend",
+        ],
     }
     assert (work / "backend.s3.tfbackend").read_text(encoding="utf-8").split("\n") == [
         'bucket       = "tfstate-baton-123456789012-eu-west-1"',
@@ -118,8 +130,8 @@ def test_plan_initialises_the_environment_state_and_saves_the_plan(tree: Path) -
     assert plan["args"] == [
         "plan",
         "-input=false",
-        "-lock-timeout=5m",
         f"-out={work}/tfplan",
+        "-lock-timeout=5m",
         "-var",
         "name=baton-relay-staging",
         "-var",
@@ -157,6 +169,57 @@ def test_apply_applies_exactly_the_saved_plan_with_its_lock_file(tree: Path) -> 
         "data": str(tree / "build" / "terraform-data" / "fifo-production"),
         "args": ["apply", "-input=false", "-lock-timeout=5m", f"{work}/tfplan"],
     }
+
+
+BOUNDARY = "arn:aws:iam::123456789012:policy/github-baton-function-boundary"
+
+
+def test_a_plan_without_the_lock_passes_the_permissions_boundary(tree: Path) -> None:
+    """What the plan job runs: the plan role writes no lock file; the stacks get the bootstrap's boundary."""
+    result = run_make(
+        tree,
+        "tf-plan",
+        STACK="relay",
+        ENV="staging",
+        BATON_ARTIFACT=artifact(tree),
+        BATON_PLAN_LOCK="false",
+        ROLE_PERMISSIONS_BOUNDARY=BOUNDARY,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = calls(tree)[1]["args"]
+    assert "-lock=false" in plan
+    assert not any(arg.startswith("-lock-timeout") for arg in plan)
+    assert plan[plan.index(f"role_permissions_boundary={BOUNDARY}") - 1] == "-var"
+
+
+def test_without_a_boundary_no_variable_is_passed_and_ci_is_warned(tree: Path) -> None:
+    result = run_make(
+        tree, "tf-plan", STACK="fifo", ENV="staging", BATON_ARTIFACT=artifact(tree), GITHUB_ACTIONS="true"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not any("role_permissions_boundary" in arg for arg in calls(tree)[1]["args"])
+    assert "::warning::ROLE_PERMISSIONS_BOUNDARY is not set" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "ROLE_PERMISSIONS_BOUNDARY",
+            "arn:aws:iam::123456789012:role/not-a-policy",
+            "ROLE_PERMISSIONS_BOUNDARY must be",
+        ),
+        ("ROLE_PERMISSIONS_BOUNDARY", f"{BOUNDARY} -destroy", "ROLE_PERMISSIONS_BOUNDARY must be"),
+        ("BATON_PLAN_LOCK", "no", "BATON_PLAN_LOCK must be true or false"),
+    ],
+)
+def test_plan_settings_are_validated(tree: Path, variable: str, value: str, message: str) -> None:
+    result = run_make(
+        tree, "tf-plan", STACK="relay", ENV="staging", BATON_ARTIFACT=artifact(tree), **{variable: value}
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert [call["args"][0] for call in calls(tree)] == ["init"]
 
 
 def test_apply_without_a_saved_plan_fails(tree: Path) -> None:

@@ -1,6 +1,6 @@
 """The GitHub workflows, read as data: they call only make targets that exist, pin their actions, and keep to
 least privilege (read-only token by default, OIDC only where AWS is reached, saved plans applied under an
-environment, deploys never cancelled)."""
+environment, deploys never cancelled, production only after staging succeeded in the same run)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.workflows
 
 WORKFLOW_FILES = sorted(path.name for path in WORKFLOWS.glob("*.yml"))
 CONFIGURE_AWS = "aws-actions/configure-aws-credentials"
+APPLY_JOBS = ("apply-staging", "apply-production")
 SHELL_OPERATORS = {"&&", "||", ";", "|", "&"}
 MAKE_OPTIONS_WITH_VALUE = {"-C", "-f", "--file", "--directory", "-j", "--jobs", "-o", "-W"}
 
@@ -199,7 +200,7 @@ def test_deploy_runs_terraform_through_make(deploy: dict[str, Any]) -> None:
     targets = called_targets(deploy)
     assert targets["package"] == {"package"}
     assert targets["plan"] == {"tf-plan"}
-    assert targets["apply"] == {"tf-apply", "smoke"}
+    assert targets["apply-staging"] == targets["apply-production"] == {"install", "tf-apply", "smoke"}
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -254,22 +255,21 @@ def test_no_expression_is_interpolated_into_a_script(name: str) -> None:
             )
 
 
-@pytest.mark.parametrize("name", WORKFLOW_FILES)
-def test_python_jobs_cache_pip_keyed_on_the_dependencies(name: str) -> None:
-    for job_id, job in jobs(load_workflow(name)).items():
+def test_ci_python_jobs_cache_pip_keyed_on_the_dependencies(ci: dict[str, Any]) -> None:
+    """CI only: the deploy workflow restores no cache (test_supply_chain)."""
+    for job_id, job in jobs(ci).items():
         for step in steps(job):
             if action(step) == "actions/setup-python":
-                assert step["with"]["cache"] == "pip", f"{name}:{job_id}"
-                assert "pyproject.toml" in step["with"]["cache-dependency-path"], f"{name}:{job_id}"
+                assert step["with"]["cache"] == "pip", job_id
+                assert "pyproject.toml" in step["with"]["cache-dependency-path"], job_id
 
 
-@pytest.mark.parametrize("name", WORKFLOW_FILES)
-def test_terraform_jobs_cache_the_plugins_keyed_on_the_terraform_files(name: str) -> None:
-    for job_id, job in jobs(load_workflow(name)).items():
+def test_ci_terraform_jobs_cache_the_plugins_keyed_on_the_lock_files(ci: dict[str, Any]) -> None:
+    for job_id, job in jobs(ci).items():
         if any(action(step) == "hashicorp/setup-terraform" for step in steps(job)):
             caches = [step for step in steps(job) if action(step) == "actions/cache"]
-            assert caches, f"{name}:{job_id} has no plugin cache"
-            assert "hashFiles('terraform/**/*.tf')" in caches[0]["with"]["key"]
+            assert caches, f"ci.yml:{job_id} has no plugin cache"
+            assert "hashFiles('terraform/**/.terraform.lock.hcl')" in caches[0]["with"]["key"]
             assert caches[0]["with"]["path"] == "${{ runner.temp }}/terraform-plugin-cache"
 
 
@@ -304,7 +304,8 @@ def test_ci_never_reaches_aws(ci: dict[str, Any]) -> None:
 def test_write_permissions_are_the_ones_named(name: str) -> None:
     allowed = {
         ("deploy.yml", "plan", "id-token"),
-        ("deploy.yml", "apply", "id-token"),
+        ("deploy.yml", "apply-staging", "id-token"),
+        ("deploy.yml", "apply-production", "id-token"),
         ("deploy.yml", "comment", "pull-requests"),
     }
     workflow = load_workflow(name)
@@ -325,7 +326,8 @@ def test_roles_come_from_variables(deploy: dict[str, Any]) -> None:
         if action(step) == CONFIGURE_AWS
     }
     assert roles["plan"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-    assert roles["apply"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    for job_id in APPLY_JOBS:
+        assert roles[job_id]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert all(settings["aws-region"] == "${{ vars.AWS_REGION }}" for settings in roles.values())
     assert all("aws-access-key-id" not in settings for settings in roles.values())
 
@@ -351,11 +353,13 @@ def test_deploy_cancels_only_pull_request_plans(deploy: dict[str, Any]) -> None:
     assert deploy["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
 
 
-def test_an_apply_in_progress_is_never_cancelled(deploy: dict[str, Any]) -> None:
-    concurrency = jobs(deploy)["apply"]["concurrency"]
-    assert concurrency["cancel-in-progress"] is False
-    assert "${{ matrix.environment }}" in concurrency["group"]
-    assert jobs(deploy)["apply"]["strategy"]["fail-fast"] is False
+@pytest.mark.parametrize("job_id", APPLY_JOBS)
+def test_an_apply_in_progress_is_never_cancelled(deploy: dict[str, Any], job_id: str) -> None:
+    job = jobs(deploy)[job_id]
+    assert job["concurrency"]["cancel-in-progress"] is False
+    assert job["environment"]["name"] in job["concurrency"]["group"]
+    assert "${{ matrix.stack }}" in job["concurrency"]["group"]
+    assert job["strategy"]["fail-fast"] is False
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -367,7 +371,9 @@ def test_deploy_triggers(deploy: dict[str, Any]) -> None:
     on = deploy["on"]
     assert on["push"]["branches"] == ["main"]
     assert "pull_request" in on
-    assert on["workflow_dispatch"]["inputs"]["environment"]["type"] == "environment"
+    stage = on["workflow_dispatch"]["inputs"]["stage"]
+    assert stage["type"] == "choice"
+    assert stage["options"] == ["staging", "production"]
 
 
 def test_the_artifact_is_built_once_and_passed_on(deploy: dict[str, Any]) -> None:
@@ -377,7 +383,7 @@ def test_the_artifact_is_built_once_and_passed_on(deploy: dict[str, Any]) -> Non
         step for step in steps(jobs(deploy)["package"]) if action(step) == "actions/upload-artifact"
     )
     assert upload["with"]["path"] == "dist/baton-lambda.zip"
-    for job_id in ("plan", "apply"):
+    for job_id in ("plan", *APPLY_JOBS):
         downloads = [
             step["with"]
             for step in steps(jobs(deploy)[job_id])
@@ -392,12 +398,14 @@ def test_a_repository_without_the_aws_setup_skips_the_deploy(deploy: dict[str, A
     assert "needs.plan.result != 'skipped'" in jobs(deploy)["comment"]["if"]
 
 
-def test_plans_cover_every_environment_and_stack(deploy: dict[str, Any]) -> None:
+def test_plans_cover_both_stages_and_every_stack(deploy: dict[str, Any]) -> None:
     matrix = jobs(deploy)["plan"]["strategy"]["matrix"]
-    assert "vars.DEPLOY_ENVIRONMENTS" in matrix["environment"]
-    assert "inputs.environment" in matrix["environment"]
+    assert "vars.STAGING_ENVIRONMENT || 'staging'" in matrix["environment"]
+    assert "vars.PRODUCTION_ENVIRONMENT || 'production'" in matrix["environment"]
+    assert "inputs.stage == 'staging'" in matrix["environment"]
     assert "vars.DEPLOY_STACKS" in matrix["stack"]
-    assert jobs(deploy)["apply"]["strategy"]["matrix"] == matrix
+    for job_id in APPLY_JOBS:
+        assert jobs(deploy)[job_id]["strategy"]["matrix"] == {"stack": matrix["stack"]}
 
 
 def test_plan_runs_without_an_environment(deploy: dict[str, Any]) -> None:
@@ -405,14 +413,24 @@ def test_plan_runs_without_an_environment(deploy: dict[str, Any]) -> None:
     assert "environment" not in jobs(deploy)["plan"]
 
 
-def test_apply_runs_under_the_environment_and_applies_the_saved_plan(deploy: dict[str, Any]) -> None:
-    plan, apply = jobs(deploy)["plan"], jobs(deploy)["apply"]
-    assert apply["environment"] == {"name": "${{ matrix.environment }}"}
+@pytest.mark.parametrize(
+    ("job_id", "environment"),
+    [
+        ("apply-staging", "${{ vars.STAGING_ENVIRONMENT || 'staging' }}"),
+        ("apply-production", "${{ vars.PRODUCTION_ENVIRONMENT || 'production' }}"),
+    ],
+)
+def test_apply_runs_under_the_environment_and_applies_the_saved_plan(
+    deploy: dict[str, Any], job_id: str, environment: str
+) -> None:
+    plan, apply = jobs(deploy)["plan"], jobs(deploy)[job_id]
+    assert apply["environment"] == {"name": environment}
+    assert apply["env"]["DEPLOY_ENV"] == environment
     assert "plan" in apply["needs"]
-    assert apply["if"] == "github.event_name != 'pull_request'"
     uploaded = next(step["with"] for step in steps(plan) if action(step) == "actions/upload-artifact")
     downloaded = [step["with"] for step in steps(apply) if action(step) == "actions/download-artifact"]
-    assert {"name": uploaded["name"], "path": uploaded["path"].rstrip("/")} in downloaded
+    plan_artifact = uploaded["name"].replace("${{ matrix.environment }}", "${{ env.DEPLOY_ENV }}")
+    assert {"name": plan_artifact, "path": uploaded["path"].rstrip("/")} in downloaded
     order = [
         "download" if action(step) == "actions/download-artifact" else step.get("run", "").split(" ")[:2]
         for step in steps(apply)
@@ -420,6 +438,59 @@ def test_apply_runs_under_the_environment_and_applies_the_saved_plan(deploy: dic
     ]
     assert order.index(["make", "tf-apply"]) > max(i for i, item in enumerate(order) if item == "download")
     assert order.index(["make", "smoke"]) > order.index(["make", "tf-apply"])
+
+
+@pytest.mark.parametrize("job_id", APPLY_JOBS)
+def test_apply_jobs_run_only_for_main(deploy: dict[str, Any], job_id: str) -> None:
+    condition = jobs(deploy)[job_id]["if"]
+    assert "github.ref == 'refs/heads/main'" in condition
+    assert "github.event_name != 'pull_request'" in condition
+    assert " || " not in condition, "an alternative would let another ref through"
+
+
+def test_production_applies_only_after_staging_applied_and_passed_its_smoke_test(
+    deploy: dict[str, Any],
+) -> None:
+    staging, production = jobs(deploy)["apply-staging"], jobs(deploy)["apply-production"]
+    assert "apply-staging" in production["needs"]
+    # With no status function the job runs only if every need succeeded: each staging apply and smoke test.
+    assert not re.search(r"\b(always|failure|cancelled|success)\(", production["if"])
+    assert "smoke" in called_targets(deploy)["apply-staging"]
+    assert "inputs.stage != 'staging'" in production["if"]
+    assert "apply-production" not in str(staging.get("needs", []))
+
+
+def test_both_stages_apply_with_the_same_steps(deploy: dict[str, Any]) -> None:
+    assert steps(jobs(deploy)["apply-staging"]) == steps(jobs(deploy)["apply-production"])
+
+
+@pytest.mark.parametrize("job_id", APPLY_JOBS)
+def test_the_smoke_test_dependencies_are_installed_before_aws_credentials(
+    deploy: dict[str, Any], job_id: str
+) -> None:
+    job_steps = steps(jobs(deploy)[job_id])
+    credentials = next(i for i, step in enumerate(job_steps) if action(step) == CONFIGURE_AWS)
+    installs = [
+        i
+        for i, step in enumerate(job_steps)
+        if "run" in step and any("install" in make_targets(call) for call in make_calls(step["run"]))
+    ]
+    assert installs, f"{job_id} installs nothing before the smoke test"
+    assert max(installs) < credentials, f"{job_id} installs dependencies while holding AWS credentials"
+    after = [
+        action(step) or step.get("run", "")
+        for step in job_steps[credentials + 1 :]
+        if action(step) in {"actions/setup-python", "actions/setup-node"}
+    ]
+    assert after == []
+
+
+def test_plans_take_no_state_lock_and_pass_the_boundary(deploy: dict[str, Any]) -> None:
+    """The plan role cannot write lock files (pull requests can assume it)."""
+    assert jobs(deploy)["plan"]["env"]["BATON_PLAN_LOCK"] == "false"
+    assert deploy["env"]["ROLE_PERMISSIONS_BOUNDARY"] == "${{ vars.ROLE_PERMISSIONS_BOUNDARY }}"
+    for job_id in APPLY_JOBS:
+        assert "BATON_PLAN_LOCK" not in jobs(deploy)[job_id]["env"]
 
 
 def test_the_plan_comment_is_posted_only_for_pull_requests(deploy: dict[str, Any]) -> None:

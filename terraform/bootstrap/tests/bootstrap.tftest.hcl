@@ -41,6 +41,16 @@ override_resource {
   values = { arn = "arn:aws:iam::123456789012:policy/github-baton-deploy" }
 }
 
+override_resource {
+  target = aws_iam_policy.iam
+  values = { arn = "arn:aws:iam::123456789012:policy/github-baton-deploy-iam" }
+}
+
+override_resource {
+  target = aws_iam_policy.function_boundary
+  values = { arn = "arn:aws:iam::123456789012:policy/github-baton-function-boundary" }
+}
+
 variables {
   github_owner      = "octo-org"
   github_repository = "baton"
@@ -151,6 +161,9 @@ run "both_formats_during_a_migration" {
     plan_branches        = ["main", "release/2.x"]
   }
 
+  # One environment: the deploy workflow has no two stages (a warning, not an error).
+  expect_failures = [check.deploy_workflow_stages]
+
   assert {
     condition = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == [
       "repo:octo-org/baton:environment:production",
@@ -216,23 +229,23 @@ run "the_deploy_role_reaches_only_the_state_prefix_and_prefixed_resources" {
   command = apply
 
   assert {
-    condition     = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "StateWrite"]).Resource == ["arn:aws:s3:::tfstate-baton-123456789012-us-east-1/baton/*"]
+    condition     = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s if s.Sid == "StateWrite"]).Resource == ["arn:aws:s3:::tfstate-baton-123456789012-us-east-1/baton/*"]
     error_message = "State writes must be limited to the state key prefix."
   }
 
   assert {
-    condition = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "StateLockFiles"]) == {
+    condition = one([for s in jsondecode(aws_iam_policy.write.policy).Statement : s if s.Sid == "StateLockFiles"]) == {
       Sid      = "StateLockFiles"
       Effect   = "Allow"
       Action   = ["s3:PutObject", "s3:DeleteObject"]
       Resource = ["arn:aws:s3:::tfstate-baton-123456789012-us-east-1/baton/*.tflock"]
     }
-    error_message = "Deleting objects in the state bucket must be limited to the .tflock lock files."
+    error_message = "Deleting objects in the state bucket must be limited to the .tflock lock files, written by the deploy role."
   }
 
   assert {
     condition = alltrue(flatten([
-      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : [
+      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : [
         for a in s.Action : !contains(["*", "iam:*", "s3:*", "sts:*", "lambda:*", "kms:*"], a)
       ] if s.Effect == "Allow"
     ]))
@@ -241,7 +254,7 @@ run "the_deploy_role_reaches_only_the_state_prefix_and_prefixed_resources" {
 
   assert {
     condition = alltrue(flatten([
-      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : [
+      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : [
         for r in s.Resource : r == "arn:aws:iam::123456789012:role/baton-*"
       ] if s.Effect == "Allow" && anytrue([for a in s.Action : startswith(a, "iam:")])
     ]))
@@ -249,40 +262,36 @@ run "the_deploy_role_reaches_only_the_state_prefix_and_prefixed_resources" {
   }
 
   assert {
-    condition     = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "PassExecutionRolesToLambda"]).Condition.StringEquals["iam:PassedToService"] == "lambda.amazonaws.com"
+    condition     = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s if s.Sid == "PassExecutionRolesToLambda"]).Condition.StringEquals["iam:PassedToService"] == "lambda.amazonaws.com"
     error_message = "iam:PassRole must be limited to Lambda."
   }
 
   assert {
     condition = alltrue([
-      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) :
-      s.Effect == "Deny" || !contains(s.Resource, "*") || contains(["ListEventSourceMappings", "CreateEventSourceMappings"], s.Sid)
+      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) :
+      s.Effect == "Deny" || !contains(s.Resource, "*") || contains(["ListEventSourceMappings", "ManageEventSourceMappings"], s.Sid)
     ])
-    error_message = "Only the two event source mapping actions without a resource type may use Resource \"*\"."
+    error_message = "Only the event source mapping actions (listing, and writes held by lambda:FunctionArn) may use Resource \"*\"."
   }
 
   assert {
-    condition     = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "CreateEventSourceMappings"]).Condition.ArnLike["lambda:FunctionArn"] == ["arn:aws:lambda:us-east-1:123456789012:function:baton-*"]
-    error_message = "CreateEventSourceMapping must be conditioned on Baton's functions."
-  }
-
-  assert {
-    condition = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "DenyBootstrapIam"]).Resource == [
+    condition = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s if s.Sid == "DenyBootstrapIam"]).Resource == [
       "arn:aws:iam::123456789012:role/github-baton-deploy",
       "arn:aws:iam::123456789012:role/github-baton-plan",
       "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+      "arn:aws:iam::123456789012:policy/github-baton-function-boundary",
       "arn:aws:iam::123456789012:policy/github-baton-*",
     ]
-    error_message = "The deploy role must be denied every IAM action on the bootstrap roles, policies and OIDC provider."
+    error_message = "The deploy role must be denied every IAM action on the bootstrap roles, policies (the boundary among them) and OIDC provider."
   }
 
   assert {
-    condition     = contains(one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "DenyStateBucketChanges"]).Action, "s3:PutBucket*")
+    condition     = contains(one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s if s.Sid == "DenyStateBucketChanges"]).Action, "s3:PutBucket*")
     error_message = "The deploy role must be denied changes to the state bucket's configuration."
   }
 
   assert {
-    condition     = length([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if startswith(s.Sid, "StateKms") || strcontains(s.Sid, "StackKeys")]) == 0
+    condition     = length([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s if startswith(s.Sid, "StateKms") || strcontains(s.Sid, "StackKeys")]) == 0
     error_message = "Without KMS keys there is no KMS permission."
   }
 }
@@ -301,12 +310,17 @@ run "the_deploy_role_gets_both_policies_and_the_plan_role_only_the_read_policy" 
   }
 
   assert {
+    condition     = aws_iam_role_policy_attachment.deploy_iam.role == "github-baton-deploy" && aws_iam_role_policy_attachment.deploy_iam.policy_arn == "arn:aws:iam::123456789012:policy/github-baton-deploy-iam"
+    error_message = "The deploy role must get the IAM policy (execution roles within the boundary, and the denies)."
+  }
+
+  assert {
     condition     = length(aws_iam_role_policy_attachment.plan_read) == 1 && aws_iam_role_policy_attachment.plan_read[0].role == "github-baton-plan" && aws_iam_role_policy_attachment.plan_read[0].policy_arn == "arn:aws:iam::123456789012:policy/github-baton-read"
     error_message = "The plan role must get the read policy, and nothing else."
   }
 
   assert {
-    condition     = length(jsonencode(jsondecode(aws_iam_policy.write.policy))) <= 6144 && length(jsonencode(jsondecode(aws_iam_policy.read.policy))) <= 6144
+    condition     = alltrue([for policy in [aws_iam_policy.read, aws_iam_policy.write, aws_iam_policy.iam, aws_iam_policy.function_boundary] : length(jsonencode(jsondecode(policy.policy))) <= 6144])
     error_message = "Each managed policy must fit IAM's 6144 characters."
   }
 }
@@ -318,19 +332,14 @@ run "the_plan_role_is_read_only" {
     condition = alltrue(flatten([
       for s in jsondecode(aws_iam_policy.read.policy).Statement : [
         for a in s.Action : can(regex("^[a-z0-9]+:(Get|List|Describe)", a))
-      ] if s.Sid != "StateLockFiles"
+      ]
     ]))
-    error_message = "The plan role may only read (Get/List/Describe), apart from the state lock files."
+    error_message = "The plan role may only read (Get/List/Describe): plans run with -lock=false, so it writes no lock file either."
   }
 
   assert {
-    condition = one([for s in jsondecode(aws_iam_policy.read.policy).Statement : s if s.Sid == "StateLockFiles"]) == {
-      Sid      = "StateLockFiles"
-      Effect   = "Allow"
-      Action   = ["s3:PutObject", "s3:DeleteObject"]
-      Resource = ["arn:aws:s3:::tfstate-baton-123456789012-us-east-1/baton/*.tflock"]
-    }
-    error_message = "The plan role may write only the lock files."
+    condition     = length([for s in jsondecode(aws_iam_policy.read.policy).Statement : s if s.Sid == "StateLockFiles" || anytrue([for a in s.Action : contains(["s3:PutObject", "s3:DeleteObject"], a)])]) == 0
+    error_message = "Pull requests can assume the plan role: it must not write or delete the lock file of any state."
   }
 
   assert {
@@ -344,6 +353,203 @@ run "the_plan_role_is_read_only" {
   }
 }
 
+run "event_source_mappings_are_managed_only_for_baton_functions" {
+  command = apply
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_policy.write.policy).Statement : s if s.Sid == "ManageEventSourceMappings"]) == {
+      Sid       = "ManageEventSourceMappings"
+      Effect    = "Allow"
+      Action    = ["lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"]
+      Resource  = ["*"]
+      Condition = { ArnLike = { "lambda:FunctionArn" = ["arn:aws:lambda:us-east-1:123456789012:function:baton-*"] } }
+    }
+    error_message = "Creating, updating and deleting event source mappings must be conditioned on the function ARN (lambda:FunctionArn) of Baton's functions."
+  }
+
+  assert {
+    condition = length([
+      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s
+      if s.Effect == "Allow" && s.Sid != "ManageEventSourceMappings" && length(setintersection(s.Action, ["lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping", "lambda:*EventSourceMapping"])) > 0
+    ]) == 0
+    error_message = "No other statement may change event source mappings without the function condition."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_policy.write.policy).Statement : s if s.Sid == "TagEventSourceMappings"]).Action == ["lambda:TagResource", "lambda:UntagResource"]
+    error_message = "Tagging mappings (the provider's default tags on create) is the only mapping write without the function condition."
+  }
+}
+
+run "function_roles_are_created_and_widened_only_within_the_boundary" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_policy.function_boundary.name == "github-baton-function-boundary"
+    error_message = "The bootstrap must create the boundary policy, named after policy_name_prefix."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_policy.iam.policy).Statement : s if s.Sid == "ManageExecutionRolesWithinTheBoundary"]) == {
+      Sid       = "ManageExecutionRolesWithinTheBoundary"
+      Effect    = "Allow"
+      Action    = ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
+      Resource  = ["arn:aws:iam::123456789012:role/baton-*"]
+      Condition = { StringEquals = { "iam:PermissionsBoundary" = "arn:aws:iam::123456789012:policy/github-baton-function-boundary" } }
+    }
+    error_message = "CreateRole, PutRolePolicy, AttachRolePolicy and PutRolePermissionsBoundary must require the boundary (iam:PermissionsBoundary)."
+  }
+
+  assert {
+    condition = length([
+      for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s
+      if s.Effect == "Allow" && s.Sid != "ManageExecutionRolesWithinTheBoundary" && length(setintersection(s.Action, [
+        "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:*",
+      ])) > 0
+    ]) == 0
+    error_message = "No other statement may create or widen a role, remove a boundary, or create or change a managed policy."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_policy.iam.policy).Statement : s if s.Sid == "DenyRemovingTheBoundary"]) == {
+      Sid      = "DenyRemovingTheBoundary"
+      Effect   = "Deny"
+      Action   = ["iam:DeleteRolePermissionsBoundary"]
+      Resource = ["*"]
+    }
+    error_message = "Removing a role's boundary must be denied explicitly."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_policy.iam.policy).Statement : s if s.Sid == "DenyRolesOutsideTheBoundary"]) == {
+      Sid       = "DenyRolesOutsideTheBoundary"
+      Effect    = "Deny"
+      Action    = ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"]
+      Resource  = ["*"]
+      Condition = { StringNotEquals = { "iam:PermissionsBoundary" = "arn:aws:iam::123456789012:policy/github-baton-function-boundary" } }
+    }
+    error_message = "Creating a role, setting another boundary, or widening a role without the boundary must be denied explicitly."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_policy.iam.policy).Statement :
+      s.Effect == "Deny" && s.Action == ["iam:*"] && contains(s.Resource, "arn:aws:iam::123456789012:policy/github-baton-function-boundary")
+    ])
+    error_message = "The deploy role must be denied every IAM action on the boundary policy (CreatePolicyVersion, SetDefaultPolicyVersion, DeletePolicy...)."
+  }
+
+  assert {
+    condition     = output.role_permissions_boundary == "arn:aws:iam::123456789012:policy/github-baton-function-boundary" && output.github_variables.ROLE_PERMISSIONS_BOUNDARY == output.role_permissions_boundary
+    error_message = "The boundary's ARN must be output for the workflow variables (ROLE_PERMISSIONS_BOUNDARY)."
+  }
+}
+
+run "the_boundary_covers_what_baton_functions_need_and_nothing_outside_the_prefix" {
+  command = apply
+
+  assert {
+    # What terraform/modules/consumer-function grants the execution role, with every option on.
+    condition = length(setsubtract([
+      "logs:CreateLogStream", "logs:PutLogEvents", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes", "s3:GetObject", "s3:GetObjectVersion", "dynamodb:PutItem", "dynamodb:GetItem",
+      "dynamodb:UpdateItem", "dynamodb:DeleteItem", "lambda:InvokeFunction", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+    ], flatten([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s.Action]))) == 0
+    error_message = "The boundary must allow every action Baton's execution roles are granted."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : [
+        for r in s.Resource : can(regex("^arn:aws:(s3:::|sqs:us-east-1:123456789012:|dynamodb:us-east-1:123456789012:table/|sns:us-east-1:123456789012:|lambda:us-east-1:123456789012:function:|logs:us-east-1:123456789012:log-group:/aws/lambda/)baton-\\*$", r))
+      ] if s.Sid != "WriteTraces"
+    ]))
+    error_message = "Every boundary statement but X-Ray's (which has no resource-level permissions) must be limited to Baton's resource prefix."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "WriteTraces"]).Action == ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    error_message = "Only X-Ray actions may use Resource \"*\" in the boundary."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : [
+        for a in s.Action : !can(regex("^(iam|sts|kms):|\\*", a))
+      ]
+    ]))
+    error_message = "Without stack keys the boundary allows no IAM, STS or KMS action, and no wildcard action."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement :
+      s.Condition.ArnLike["lambda:SourceFunctionArn"] == ["arn:aws:lambda:us-east-1:123456789012:function:baton-*"]
+      if contains(["WriteFunctionLogs", "UseBatonResources"], s.Sid)
+    ])
+    error_message = "Logs and data access must be conditioned on calls from Baton's functions (lambda:SourceFunctionArn)."
+  }
+
+  assert {
+    condition     = !can(one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "ConsumeQueues"]).Condition)
+    error_message = "Consuming Baton's queues cannot carry lambda:SourceFunctionArn: Lambda's SQS poller receives without it."
+  }
+
+  assert {
+    condition     = contains(one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "UseBatonResources"]).Action, "s3:PutObject") && contains(one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "UseBatonResources"]).Action, "sqs:SendMessage")
+    error_message = "A processor may write objects and send messages within the prefix."
+  }
+}
+
+run "boundary_policy_statements_widen_the_boundary" {
+  command = apply
+
+  variables {
+    stack_kms_key_arns = ["arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
+    boundary_policy_statements = [
+      { Sid = "ReadReferenceData", Action = ["s3:GetObject"], Resource = ["arn:aws:s3:::reference-data/*"] },
+      { Sid = "PutMetrics", Action = ["cloudwatch:PutMetricData"], Resource = ["*"], Condition = { StringEquals = { "cloudwatch:namespace" = ["Baton"] } } },
+    ]
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "ReadReferenceData"]) == {
+      Sid      = "ReadReferenceData"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject"]
+      Resource = ["arn:aws:s3:::reference-data/*"]
+    }
+    error_message = "An extra statement must be added as given, without a null Condition."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "PutMetrics"]).Condition.StringEquals["cloudwatch:namespace"] == ["Baton"]
+    error_message = "An extra statement keeps its condition."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "UseStackKeys"]).Action == ["kms:Decrypt", "kms:GenerateDataKey"] && one([for s in jsondecode(aws_iam_policy.function_boundary.policy).Statement : s if s.Sid == "UseStackKeys"]).Resource == ["arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
+    error_message = "With stack keys the boundary lets the functions decrypt and encrypt with them."
+  }
+}
+
+run "three_regions_and_keys_fit_every_policy" {
+  command = plan
+
+  variables {
+    deploy_regions     = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+    stack_kms_key_arns = ["arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555", "arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000"]
+    state_kms_key_arn  = "arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000"
+  }
+
+  assert {
+    condition     = alltrue([for policy in [aws_iam_policy.read, aws_iam_policy.write, aws_iam_policy.iam, aws_iam_policy.function_boundary] : length(policy.policy) <= 6144])
+    error_message = "Three deploy regions with KMS keys must fit IAM's 6144 characters in every managed policy."
+  }
+}
+
 run "deploy_regions_and_kms_keys_extend_the_scope" {
   command = apply
 
@@ -354,7 +560,7 @@ run "deploy_regions_and_kms_keys_extend_the_scope" {
   }
 
   assert {
-    condition = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "ManageQueues"]).Resource == [
+    condition = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s if s.Sid == "ManageQueues"]).Resource == [
       "arn:aws:sqs:eu-west-1:123456789012:baton-*",
       "arn:aws:sqs:eu-central-1:123456789012:baton-*",
     ]
@@ -362,7 +568,7 @@ run "deploy_regions_and_kms_keys_extend_the_scope" {
   }
 
   assert {
-    condition     = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement) : s if s.Sid == "UseStackKeys"]).Resource == [var.stack_kms_key_arns[0]]
+    condition     = one([for s in concat(jsondecode(aws_iam_policy.read.policy).Statement, jsondecode(aws_iam_policy.write.policy).Statement, jsondecode(aws_iam_policy.iam.policy).Statement) : s if s.Sid == "UseStackKeys"]).Resource == [var.stack_kms_key_arns[0]]
     error_message = "The deploy role must be able to use the stacks' KMS keys."
   }
 
@@ -464,8 +670,17 @@ run "the_state_bucket_is_hardened" {
   }
 
   assert {
-    condition     = output.github_variables.DEPLOY_ENVIRONMENTS == "[\"staging\",\"production\"]" && output.github_variables.TF_STATE_BUCKET == "tfstate-baton-123456789012-us-east-1"
-    error_message = "github_variables must give the values the deploy workflow reads."
+    condition = output.github_variables == {
+      AWS_REGION                = "us-east-1"
+      AWS_DEPLOY_ROLE_ARN       = "arn:aws:iam::123456789012:role/mock"
+      AWS_PLAN_ROLE_ARN         = "arn:aws:iam::123456789012:role/mock"
+      TF_STATE_BUCKET           = "tfstate-baton-123456789012-us-east-1"
+      TF_STATE_KEY_PREFIX       = "baton/"
+      ROLE_PERMISSIONS_BOUNDARY = "arn:aws:iam::123456789012:policy/github-baton-function-boundary"
+      STAGING_ENVIRONMENT       = "staging"
+      PRODUCTION_ENVIRONMENT    = "production"
+    }
+    error_message = "github_variables must give the values the deploy workflow reads, its two stages among them."
   }
 }
 
@@ -617,5 +832,63 @@ run "rejects_more_regions_than_a_policy_can_hold" {
     ]
   }
 
-  expect_failures = [aws_iam_policy.read, aws_iam_policy.write]
+  expect_failures = [aws_iam_policy.read, aws_iam_policy.write, aws_iam_policy.function_boundary]
+}
+
+run "rejects_iam_actions_in_the_boundary" {
+  command = plan
+
+  variables {
+    boundary_policy_statements = [{ Sid = "PassRoles", Action = ["iam:PassRole"], Resource = ["*"] }]
+  }
+
+  expect_failures = [var.boundary_policy_statements]
+}
+
+run "rejects_a_wildcard_service_in_the_boundary" {
+  command = plan
+
+  variables {
+    boundary_policy_statements = [{ Sid = "Everything", Action = ["*"], Resource = ["arn:aws:s3:::baton-*"] }]
+  }
+
+  expect_failures = [var.boundary_policy_statements]
+}
+
+run "rejects_a_boundary_statement_that_reuses_a_sid" {
+  command = plan
+
+  variables {
+    boundary_policy_statements = [{ Sid = "ConsumeQueues", Action = ["sqs:SendMessage"], Resource = ["arn:aws:sqs:us-east-1:123456789012:other"] }]
+  }
+
+  expect_failures = [aws_iam_policy.function_boundary]
+}
+
+run "the_workflow_stages_are_the_first_and_the_last_environment" {
+  command = apply
+
+  variables {
+    environments = ["qa", "staging", "prod"]
+  }
+
+  assert {
+    condition     = output.github_variables.STAGING_ENVIRONMENT == "qa" && output.github_variables.PRODUCTION_ENVIRONMENT == "prod"
+    error_message = "The deploy workflow promotes from the first environment to the last."
+  }
+}
+
+run "one_environment_leaves_the_workflow_stages_unset" {
+  command = apply
+
+  variables {
+    environments = ["production"]
+  }
+
+  assert {
+    condition     = !contains(keys(output.github_variables), "STAGING_ENVIRONMENT") && !contains(keys(output.github_variables), "PRODUCTION_ENVIRONMENT")
+    error_message = "With one environment there are no two stages to output."
+  }
+
+  expect_failures = [check.deploy_workflow_stages]
 }

@@ -156,8 +156,8 @@ class WorkerPool:
             raise RuntimeError("no idle worker: check `idle` before submitting")
         now = self._clock()
         soft = max(0.0, min(message_timeout, job.ends_at - now))
-        # With the deadline guard off (`BATON_DEADLINE_GUARD=off`, the original design's behaviour) no deadline
-        # is enforced at all: not the soft one inside the worker, and not this one.
+        # With the deadline guard off (`BATON_DEADLINE_GUARD=off`, the original design's behaviour) no
+        # deadline is enforced at all: not the soft one inside the worker, and not this one.
         hard = now + soft + self._grace if self._engine.settings.deadline_guard else float("inf")
         worker.job, worker.started, worker.hard_deadline = job, now, hard
         try:

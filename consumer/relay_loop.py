@@ -324,6 +324,11 @@ class ParallelDrain:
             return plan
         limit, wait = plan
         idle = not self._in_hand and not self._waiting
+        if idle and self._revisits:
+            # Failed messages get their backoff before the poll that decides "drained": with a backoff of 0
+            # they are visible again and this run retries them, as a round-based run would.
+            self.queue.revisit(self._revisits)
+            self._revisits = []
         messages = self.queue.receive(limit, wait)
         # After an empty poll ahead of time, the next one waits until nothing is in hand: a long poll then
         # returns as soon as messages arrive, and an empty one is the "drained" signal.

@@ -397,3 +397,18 @@ def test_fifo_summary_counts_parallel_outcomes(
     summary = next(line for line in logs() if line["message"] == "FIFO batch finished")["summary"]
     assert (summary["processed"], summary["failed"], summary["reported"]) == (2, 1, 1)
     assert json.dumps(summary)
+
+
+def test_a_failure_with_no_backoff_is_retried_in_the_same_run(
+    aws: Aws, tmp_path: Path, pools: list[WorkerPool]
+) -> None:
+    """Visibility changes are sent before the poll that decides "drained", so a message that failed with a
+    backoff of 0 is received again in this run until the redrive policy takes it, as with one worker."""
+    queue = aws.queue("poison", max_receive=3)
+    queue.send("not json at all")
+    consumer = relay_consumer(
+        queue, Journaling(tmp_path / "j"), pools, workers=2, max_receive_count=3, backoff_base=0
+    )
+    summary = drain(consumer)
+    assert (summary["received"], summary["failed"]) == (3, 3)
+    assert queue.dlq_bodies() == ["not json at all"]

@@ -298,7 +298,7 @@ class ParallelDrain:
     def _plan(self, budget: Budget) -> StopReason | tuple[int, int] | None:
         """What to receive now: (how many, wait seconds); None for nothing now; a reason to stop receiving."""
         left = budget.remaining()
-        if left <= 0:
+        if left <= 0 or (self._waiting and not self._in_hand and not self._startable(budget)):
             return StopReason.TIME_BUDGET
         held = len(self._in_hand) + len(self._waiting)
         # Kept back from the time left: one message's worth (those in hand finish first) and a poll's wait.
@@ -342,7 +342,7 @@ class ParallelDrain:
 
     def _dispatch(self, budget: Budget, request_id: str | None) -> None:
         timeout = self.queue.settings.core.message_timeout
-        while self.pool.idle and self._waiting and self.limiter.delay() <= 0 and budget.remaining() > 0:
+        while self.pool.idle and self._waiting and self.limiter.delay() <= 0 and self._startable(budget):
             message = self._waiting.popleft()
             self._tokens += 1
             self._in_hand[self._tokens] = message
@@ -358,9 +358,15 @@ class ParallelDrain:
             )
             self.pool.submit(job, timeout)
 
+    def _startable(self, budget: Budget) -> bool:
+        """Whether the time left fits one more message at the slowest recent pace. One that would be
+        interrupted fails with a backoff; one left waiting is handed back at once for the next run."""
+        needed = min(self._throughput.per_message or 0.0, self.queue.settings.core.message_timeout)
+        return budget.remaining() > needed
+
     def _pause(self, budget: Budget, receiving: bool) -> float:
         """How long to wait for outcomes (or for the rate cap) before the next step."""
-        if self._waiting and self.pool.idle:
+        if self._waiting and self.pool.idle and self._startable(budget):
             return self.limiter.delay()  # only the rate cap holds the next start back
         if receiving and isinstance(self._plan(budget), tuple):
             return 0.0  # go and receive

@@ -9,7 +9,7 @@ import traceback
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from consumer.cli import dlq, drain, send, status, ui
+from consumer.cli import dlq, drain, send, status, try_, ui
 from consumer.cli.argtypes import positive_float
 from consumer.cli.aws import DEFAULT_TIMEOUT, Aws, AwsOptions, CliError
 from relay_common.errors import ConfigurationError
@@ -24,7 +24,7 @@ EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
 Operate a Baton pipeline (S3 -> SQS -> Lambda) on AWS or LocalStack: see its state, feed it, drain a
-queue locally, and look into and redrive its dead-letter queue."""
+queue locally, look into and redrive its dead-letter queue, and try a processor on one file."""
 
 EPILOG = """\
 examples:
@@ -34,6 +34,7 @@ examples:
   baton drain --stack terraform/stacks/relay --max-seconds 600
   baton dlq peek --stack terraform/stacks/fifo
   baton dlq redrive --stack terraform/stacks/fifo --rate 50
+  baton try consumer.processors.digest:process ./report.csv
 
 finding resources:
   --stack DIR      a deployed Terraform stack directory (runs `terraform -chdir=DIR output -json`)
@@ -44,7 +45,8 @@ AWS access: the standard configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_UR
 --profile/--region/--endpoint-url. LocalStack: AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.
 
-exit status: 0 ok, 1 error (one line on stderr), 2 usage, 3 drain left failed messages, 130 interrupted."""
+exit status: 0 ok, 1 error (one line on stderr), 2 usage, 3 drain left failed messages or the message
+baton try ran failed, 130 interrupted."""
 
 
 def connection_options() -> argparse.ArgumentParser:
@@ -121,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_parser(commands, parents)
     drain.add_parser(commands, parents)
     dlq.add_parser(commands, parents, connection)
+    try_.add_parser(commands, connection)
     return parser
 
 

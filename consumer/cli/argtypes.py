@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,3 +46,18 @@ def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def env_assignment(text: str) -> tuple[str, str]:
+    """`KEY=VALUE` (the value may be empty or contain `=`), for a processor's own environment variables."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    if not _ENV_NAME.match(name):
+        raise argparse.ArgumentTypeError(
+            f"{name!r} is not an environment variable name (letters, digits and _, not starting with a digit)"
+        )
+    return name, value

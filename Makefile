@@ -45,8 +45,19 @@ test-unit: install ## Unit tests (pytest + moto, no network)
 test-package: install ## Build the artifact twice: byte-identical, and it imports on python3.13
 	$(BIN)/pytest -m packaging -s
 
-package: install ## Build the reproducible Lambda artifact dist/baton-lambda.zip
-	$(BIN)/python -m consumer.packaging --out $(ARTIFACT)
+# Your processor in the artifact (space-separated lists; paths relative to this directory or absolute):
+#   EXTRA_REQUIREMENTS  requirements files of exact name==version pins its third-party packages need
+#   PROCESSOR_SRC       source folders whose top-level packages and modules are added
+#   PROCESSOR_DIST      installed pure-Python distributions (in $(VENV)) whose files are added
+EXTRA_REQUIREMENTS ?=
+PROCESSOR_SRC ?=
+PROCESSOR_DIST ?=
+
+package: install ## Build dist/baton-lambda.zip (+ EXTRA_REQUIREMENTS=file PROCESSOR_SRC=dir PROCESSOR_DIST=name)
+	$(BIN)/python -m consumer.packaging --out $(ARTIFACT) \
+		$(foreach file,$(EXTRA_REQUIREMENTS),--extra-requirements $(file)) \
+		$(foreach dir,$(PROCESSOR_SRC),--processor-src $(dir)) \
+		$(foreach name,$(PROCESSOR_DIST),--processor-dist $(name))
 
 bench: install ## Benchmarks that print figures: digest throughput and memory, engine overhead per message
 	$(BIN)/python -m tests.bench.bench_core

@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from botocore.exceptions import ClientError
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from consumer.cli import sandbox, ui
 from consumer.cli.argtypes import env_assignment, positive_float
@@ -436,16 +438,12 @@ def report(args: argparse.Namespace, trial: Trial) -> None:
         return
     out = ui.console()
     version = f" (version {trial.target.version_id})" if trial.target.version_id else ""
-    table = Table(
-        title=f"baton try · {trial.processor} · {trial.target.uri}{version}",
-        title_justify="left",
-        show_header=False,
-        box=None,
-    )
+    out.print(f"[bold]baton try[/bold] · {escape(trial.processor)} · {escape(trial.target.uri)}{version}")
+    table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for name, value in _rows(trial):
-        table.add_row(name, value)
+        table.add_row(Text(name), Text(value))  # values are data, never markup
     out.print(table)
     if trial.records is not None:
         out.print(f"\n[bold]record{'s' if len(trial.records) != 1 else ''} written[/bold] ({sandbox.TABLE})")

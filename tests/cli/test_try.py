@@ -344,3 +344,41 @@ def test_key_does_not_go_with_an_s3_uri(cloud: Cloud, baton: Runner) -> None:
     result = baton("try", DIGEST, "s3://baton-ingest/x", "--key", "y")
 
     assert one_line(result) == "baton: error: --key goes with a local file; an s3:// URI names its key"
+
+
+def test_the_csv_processor_on_the_sample_file(baton: Runner) -> None:
+    result = baton(
+        "try",
+        "consumer.processors.csv_rows:process",
+        "tests/unit/samples/orders.csv",
+        "--env",
+        "BATON_CSV_REQUIRED_COLUMNS=order_id,email",
+        "--json",
+    )
+
+    assert result.code == 0, result.err
+    (outcome,) = result.json()["results"]
+    assert outcome["status"] == "recorded"
+    assert outcome["details"] == {
+        "columns": 4,
+        "rows": 6,
+        "valid": 4,
+        "invalid": 2,
+        "first_invalid": "line 4: 'email' is empty",
+    }
+
+
+def test_a_rejected_file_is_a_processed_message(baton: Runner, tmp_path: Path) -> None:
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+    result = baton("try", "consumer.processors.csv_rows:process", str(picture), "--json")
+
+    assert result.code == 0  # recorded as rejected; retrying would read the same bytes
+    (outcome,) = result.json()["results"]
+    assert outcome == {
+        "status": "rejected",
+        "duplicate": False,
+        "details": {"reason": "not CSV: binary content (a NUL byte at offset 8)"},
+    }
+    assert result.json()["records"][0]["status"] == "rejected"

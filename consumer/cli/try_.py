@@ -437,8 +437,7 @@ def report(args: argparse.Namespace, trial: Trial) -> None:
         ui.print_json(trial.as_dict())
         return
     out = ui.console()
-    version = f" (version {trial.target.version_id})" if trial.target.version_id else ""
-    out.print(f"[bold]baton try[/bold] · {escape(trial.processor)} · {escape(trial.target.uri)}{version}")
+    out.print(f"[bold]baton try[/bold] · {escape(trial.processor)} · {escape(trial.target.uri)}")
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
@@ -460,6 +459,8 @@ def report(args: argparse.Namespace, trial: Trial) -> None:
 
 def _rows(trial: Trial) -> Iterator[tuple[str, str]]:
     message = trial.message
+    if trial.target.version_id:
+        yield "version", trial.target.version_id
     yield "outcome", str(message.outcome)
     for index, result in enumerate(trial.results):
         prefix = f"[{index + 1}] " if len(trial.results) > 1 else ""

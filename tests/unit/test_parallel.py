@@ -175,7 +175,7 @@ def test_failures_back_off_and_hangs_are_interrupted_in_the_worker(
     )
     started = time.monotonic()
     summary = drain(consumer)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30, "the 60 s hang ran to completion"
     assert (summary["processed"], summary["failed"], summary["deleted"]) == (2, 2, 2)
     assert queue.depth() == (0, 2), "the two failures wait out their backoff in flight, not lost"
     assert consumer.pool is not None
@@ -346,15 +346,20 @@ def test_fifo_groups_run_in_parallel_and_in_order_within_each(
         queue, Journaling(tmp_path / "j", sleep=0.2), pools, workers=3, policy=FailurePolicy.SKIP
     )
     mapping = Mapping(queue, consumer, batch_size=9)
-    started = time.monotonic()
     assert mapping.invoke(mapping.poll()) == []
-    elapsed = time.monotonic() - started
     groups = by_group(journal(tmp_path / "j"))
     for group, rows in groups.items():
         assert [key for key, _, _ in sorted(rows, key=lambda r: r[1])] == [f"{group}/{i}" for i in range(3)]
         for (_, _, end), (_, start, _) in itertools.pairwise(rows):
             assert start >= end, f"group {group} had two records in hand at once"
-    assert elapsed < 9 * 0.2, f"{elapsed:.2f}s: the groups ran one after another"
+    spans = [(start, end) for rows in groups.values() for _, start, end in rows]
+    overlapping = any(
+        a_start < b_end and b_start < a_end
+        for a_rows, b_rows in itertools.combinations(groups.values(), 2)
+        for _, a_start, a_end in a_rows
+        for _, b_start, b_end in b_rows
+    )
+    assert overlapping, f"the groups ran one after another: {sorted(spans)}"
 
 
 def test_fifo_skip_in_parallel_reports_only_the_failure(

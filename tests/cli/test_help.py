@@ -11,7 +11,7 @@ from consumer.cli import ui
 if TYPE_CHECKING:
     from tests.cli.conftest import Runner
 
-COMMANDS = [[], ["status"], ["send"], ["drain"], ["dlq"], ["dlq", "peek"], ["dlq", "redrive"]]
+COMMANDS = [[], ["status"], ["send"], ["backfill"], ["drain"], ["dlq"], ["dlq", "peek"], ["dlq", "redrive"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: " ".join(command) or "baton")

@@ -539,6 +539,7 @@ class Summary:
     skipped: Counter[str] = field(default_factory=Counter)
     failed: dict[str, str] = field(default_factory=dict)
     groups: dict[str, GroupCount] = field(default_factory=dict)
+    """Objects and bytes by MessageGroupId (FIFO) or under the queue's name (relay)."""
     resume_after: str | None = None
     """Every object up to this key was enqueued or skipped on purpose: the next run's --start-after."""
     complete: bool = False
@@ -651,7 +652,7 @@ class Backfill:
         else:
             summary.selected += 1
             progress.update(task, total=summary.selected)
-            count = summary.groups.setdefault(self.plan.route.group(obj) or "", GroupCount())
+            count = summary.groups.setdefault(self.plan.route.group(obj) or summary.queue, GroupCount())
             count.objects += 1
             count.bytes += obj.size
             summary.bytes += obj.size
@@ -780,7 +781,7 @@ def report(args: argparse.Namespace, summary: Summary, key_filter: KeyFilter) ->
         groups.add_column("objects", justify="right")
         groups.add_column("bytes", justify="right")
         for name, count in sorted(summary.groups.items()):
-            groups.add_row(name or summary.queue, str(count.objects), ui.size(count.bytes))
+            groups.add_row(name, str(count.objects), ui.size(count.bytes))
         out.print(groups)
     title = f"baton backfill · s3://{summary.bucket}/{summary.prefix} → {summary.queue} ({summary.variant})"
     table = Table(title=title, title_justify="left", show_header=False, box=None)

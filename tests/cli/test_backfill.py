@@ -133,6 +133,9 @@ def test_relay_messages_parse_into_the_listed_objects(cloud: Cloud, baton: Runne
     assert result.code == 0, result.err
     summary = result.json()
     assert (summary["listed"], summary["sent"], summary["failed"], summary["variant"]) == (6, 6, 0, "relay")
+    size = sum(len(key.encode()) + 1 for key in AWKWARD)
+    assert summary["groups"] == {"baton-relay": {"objects": 6, "bytes": size}}
+    assert summary["bytes"] == size
     assert summary["complete"] is True
     assert summary["resume_after"] == max(puts)
     messages = receive_all(cloud.relay)

@@ -1,4 +1,5 @@
-"""`baton`: the operator's command line for a deployed pipeline (status, send, drain, DLQ peek and redrive).
+"""`baton`: the operator's command line for a deployed pipeline (status, send, backfill, drain, DLQ peek and
+redrive).
 
 Runs on a workstation or in CI, never in the function: rich (tables, progress bars) is a CLI-only dependency
 (`pip install 'baton[cli]'`) and `consumer/cli` is left out of the Lambda artifact.

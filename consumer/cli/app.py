@@ -9,7 +9,7 @@ import traceback
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from consumer.cli import dlq, drain, send, status, try_, ui
+from consumer.cli import backfill, dlq, drain, send, status, try_, ui
 from consumer.cli.argtypes import positive_float
 from consumer.cli.aws import DEFAULT_TIMEOUT, Aws, AwsOptions, CliError
 from relay_common.errors import ConfigurationError
@@ -23,14 +23,17 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
-Operate a Baton pipeline (S3 -> SQS -> Lambda) on AWS or LocalStack: see its state, feed it, drain a
-queue locally, look into and redrive its dead-letter queue, and try a processor on one file."""
+Operate a Baton pipeline (S3 -> SQS -> Lambda) on AWS or LocalStack: see its state, feed it, backfill the
+objects already in its bucket, drain a queue locally, look into and redrive its dead-letter queue, and try
+a processor on one file."""
 
 EPILOG = """\
 examples:
   baton status --stack terraform/stacks/relay --stack terraform/stacks/fifo
   baton send ./incoming --prefix 2026-11-22 --stack terraform/stacks/relay
   baton send --fifo-messages 20 --group a --group b --fail-at 7 --outputs fifo.json
+  baton backfill s3://my-ingest-bucket/2026/ --stack terraform/stacks/relay --dry-run
+  baton backfill s3://my-ingest-bucket/ --stack terraform/stacks/fifo --start-after 'tenant-a/0999.csv'
   baton drain --stack terraform/stacks/relay --max-seconds 600
   baton dlq peek --stack terraform/stacks/fifo
   baton dlq redrive --stack terraform/stacks/fifo --rate 50
@@ -45,8 +48,8 @@ AWS access: the standard configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_UR
 --profile/--region/--endpoint-url. LocalStack: AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.
 
-exit status: 0 ok, 1 error (one line on stderr), 2 usage, 3 drain left failed messages or the message
-baton try ran failed, 130 interrupted."""
+exit status: 0 ok, 1 error (one line on stderr; for backfill, objects not enqueued), 2 usage, 3 drain left
+failed messages or the message baton try ran failed, 130 interrupted."""
 
 
 def connection_options() -> argparse.ArgumentParser:
@@ -121,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     parents = [connection, resource_options()]
     status.add_parser(commands, parents)
     send.add_parser(commands, parents)
+    backfill.add_parser(commands, parents)
     drain.add_parser(commands, parents)
     dlq.add_parser(commands, parents, connection)
     try_.add_parser(commands, connection)

@@ -3,6 +3,9 @@
 `--stack DIR` runs `terraform -chdir=DIR output -json` on a deployed stack directory; `--outputs FILE` reads
 what that command printed (or a flat `{"name": "value"}` object). Explicit options (`--queue-url`,
 `--dlq-url`, `--bucket`, `--function`, `--table`) override the stack's values, or stand alone.
+
+Outputs are strings, except `message_groups` (the FIFO stack's key prefix -> MessageGroupId map), which is an
+object of strings.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
 
 TERRAFORM_TIMEOUT = 120.0
 VARIANTS = ("relay", "fifo")
+MAP_OUTPUTS = frozenset({"message_groups"})
+"""Outputs whose value is an object of strings rather than a string."""
+_TERRAFORM_ENTRY = frozenset({"value", "type", "sensitive", "ephemeral"})
 
 # Stack output name -> Stack field, and the option that overrides it.
 OUTPUTS: dict[str, tuple[str, str | None]] = {
@@ -34,7 +40,11 @@ OUTPUTS: dict[str, tuple[str, str | None]] = {
     "results_table_name": ("results_table", "--table"),
     "idempotency_table_name": ("idempotency_table", "--idempotency-table"),
     "variant": ("variant", None),
+    "message_group_id": ("message_group_id", None),
+    "message_groups": ("message_groups", None),
 }
+
+OutputValue = str | dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,10 @@ class Stack:
     results_table: str | None = None
     idempotency_table: str | None = None
     variant: str | None = None
+    message_group_id: str | None = None
+    """FIFO: the MessageGroupId of every key no `message_groups` prefix claims."""
+    message_groups: tuple[tuple[str, str], ...] | None = None
+    """FIFO: (key prefix, MessageGroupId) pairs, sorted by prefix; None when the stack has no such output."""
 
     @property
     def kind(self) -> str:
@@ -162,18 +176,22 @@ def read_outputs_file(name: str) -> Any:
         ) from None
 
 
-def parse_outputs(raw: Any, source: str) -> dict[str, str]:
-    """Output name -> string value, from `terraform output -json` or a flat object."""
+def parse_outputs(raw: Any, source: str) -> dict[str, OutputValue]:
+    """Output name -> value (a string, or an object of strings for `MAP_OUTPUTS`), from
+    `terraform output -json` or a flat object."""
     if not isinstance(raw, dict):
         raise CliError(f"outputs from {source} are a JSON {type(raw).__name__}, not an object of outputs")
     if not raw:
         raise CliError(
             f"{source} has no outputs: is the stack deployed (terraform apply) and its state reachable?"
         )
-    values: dict[str, str] = {}
+    values: dict[str, OutputValue] = {}
     for name, entry in raw.items():
-        value = entry.get("value") if isinstance(entry, dict) else entry
+        value = _output_value(entry)
         if value is None:
+            continue
+        if name in MAP_OUTPUTS:
+            values[name] = _string_map(value, name, source)
             continue
         if name in OUTPUTS and not isinstance(value, str):
             raise CliError(f"output {name!r} from {source} is not a string")
@@ -185,20 +203,34 @@ def parse_outputs(raw: Any, source: str) -> dict[str, str]:
     return values
 
 
-def from_outputs(values: dict[str, str], source: str) -> Stack:
+def _output_value(entry: Any) -> Any:
+    """The value of one output: `{"value": ..., "type": ..., "sensitive": ...}` from terraform, else as is."""
+    if isinstance(entry, dict) and "value" in entry and set(entry) <= _TERRAFORM_ENTRY:
+        return entry["value"]
+    return entry
+
+
+def _string_map(value: Any, name: str, source: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+        raise CliError(f"output {name!r} from {source} is not an object of strings")
+    return dict(value)
+
+
+def from_outputs(values: dict[str, OutputValue], source: str) -> Stack:
     """A `Stack` from parsed outputs."""
     variant = values.get("variant")
     if variant is not None and variant not in VARIANTS:
         raise CliError(f"output 'variant' from {source} is {variant!r}, not one of {', '.join(VARIANTS)}")
     known = {field.name for field in fields(Stack)}
-    return Stack(
-        source=source,
-        **{
-            attribute: values[name]
-            for name, (attribute, _) in OUTPUTS.items()
-            if name in values and attribute in known
-        },
-    )
+    found: dict[str, Any] = {
+        attribute: values[name]
+        for name, (attribute, _) in OUTPUTS.items()
+        if name in values and attribute in known
+    }
+    groups = found.get("message_groups")
+    if isinstance(groups, dict):
+        found["message_groups"] = tuple(sorted(groups.items()))
+    return Stack(source=source, **found)
 
 
 def _first_line(text: str) -> str:

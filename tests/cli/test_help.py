@@ -11,7 +11,17 @@ from consumer.cli import ui
 if TYPE_CHECKING:
     from tests.cli.conftest import Runner
 
-COMMANDS = [[], ["status"], ["send"], ["drain"], ["dlq"], ["dlq", "peek"], ["dlq", "redrive"], ["try"]]
+COMMANDS = [
+    [],
+    ["status"],
+    ["send"],
+    ["backfill"],
+    ["drain"],
+    ["dlq"],
+    ["dlq", "peek"],
+    ["dlq", "redrive"],
+    ["try"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: " ".join(command) or "baton")

@@ -1,0 +1,165 @@
+"""`python -m tests.bench.harness run SUITE [options]`, `... chart`, `... list`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import sys
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from tests.bench.harness import report, spec
+from tests.bench.harness.aws import ENDPOINT, LOCALSTACK_LOG, Harness, localstack_mode
+from tests.bench.harness.deploy import apply_all, build_artifact, deployment_for, destroy_all
+from tests.bench.harness.stack import StackView
+
+if TYPE_CHECKING:
+    from tests.integration.deploy import Deployment
+
+
+def _deploy(
+    suite: spec.Suite, harness: Harness, run_id: str
+) -> tuple[dict[str, StackView], dict[str, Deployment]]:
+    build_artifact()
+    deployments = {design.name: deployment_for(design, run_id) for design in suite.designs}
+    started = time.monotonic()
+    print(f"applying {len(deployments)} deployments at once: {', '.join(deployments)}", flush=True)
+    apply_all(deployments, harness.endpoint)
+    print(f"applied in {time.monotonic() - started:.0f} s", flush=True)
+    views = {d.name: StackView(d, deployments[d.name], harness) for d in suite.designs}
+    return views, deployments
+
+
+def with_chaos(suite: spec.Suite, settings: dict[str, Any]) -> spec.Suite:
+    """The suite with the chaos processor's seeded fault settings in every design's environment."""
+    from tests.bench.harness.soak import chaos_environment
+
+    chaos = chaos_environment(settings, int(settings["seed"]))
+    designs = tuple(
+        dataclasses.replace(
+            design,
+            variables={
+                **design.variables,
+                "extra_environment_variables": {
+                    **design.variables.get("extra_environment_variables", {}),
+                    **chaos,
+                },
+            },
+        )
+        for design in suite.designs
+    )
+    return dataclasses.replace(suite, designs=designs)
+
+
+def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
+    suite: spec.Suite, args: argparse.Namespace
+) -> int:
+    """Deploy, run every design one after another, write results; returns the exit status."""
+    harness = Harness(args.endpoint)
+    health = harness.health()
+    localstack = {
+        "mode": localstack_mode(),
+        "version": health.get("version", "unknown"),
+        "endpoint": args.endpoint,
+    }
+    if not LOCALSTACK_LOG.exists():
+        print(f"LocalStack's log {LOCALSTACK_LOG} is missing: start LocalStack with `make localstack-up`")
+        return 2
+    settings: dict[str, Any] = dict(suite.settings)
+    if args.sizes:
+        settings["sizes"] = args.sizes
+    if args.objects:
+        settings["objects"] = args.objects
+    if suite.kind == "soak":
+        settings["seed"] = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
+        suite = with_chaos(suite, settings)
+    if suite.kind != "soak" and harness.faults() is not None:
+        harness.arm_faults({})  # nothing injected; the counters of LocalStack's internal calls start at 0
+    document = report.header(suite.name, suite.description, localstack, settings)
+    document["designs"] = {
+        d.name: {"description": d.description, "root": d.root, "variables": d.variables}
+        for d in suite.designs
+    }
+    run_id = args.run_id or uuid.uuid4().hex[:4]
+    views, deployments = _deploy(suite, harness, run_id)
+    status = 0
+    try:
+        if suite.kind == "drain":
+            from tests.bench.harness.drain import drain
+
+            for size in settings["sizes"]:
+                for view in views.values():
+                    document["runs"].append(
+                        drain(
+                            view,
+                            size,
+                            object_bytes=settings["object_bytes"],
+                            stall_timeout=settings["stall_timeout_seconds"],
+                        )
+                    )
+                    report.write(document, report.drain_markdown(document), args.results)
+        elif suite.kind == "fifo_stall":
+            from tests.bench.harness.fifo_stall import stall, stall_markdown
+
+            for view in views.values():
+                document["runs"].append(stall(view, settings))
+                report.write(document, stall_markdown(document), args.results)
+        elif suite.kind == "soak":
+            from tests.bench.harness.soak import soak, soak_markdown
+
+            status = soak(views, settings, document, args.results)
+            report.write(document, soak_markdown(document), args.results)
+    finally:
+        if not args.keep:
+            destroy_all(deployments)
+    print(f"results: {args.results}/{suite.name}.json and .md", flush=True)
+    if args.chart:
+        from tests.bench.harness.chart import draw
+
+        print(f"chart: {draw(args.results)}")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.harness", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run", help="deploy a suite's designs, run them one after another, write results"
+    )
+    run.add_argument("suite", help="a suite of tests/bench/suites.toml (relay, fifo-stall, soak, ...)")
+    run.add_argument("--sizes", type=int, nargs="+", help="drain: object counts (default: the suite's)")
+    run.add_argument("--objects", type=int, help="soak: objects per variant (default: the suite's)")
+    run.add_argument("--seed", type=int, help="soak: fault seed (default: a random one, printed)")
+    run.add_argument("--keep", action="store_true", help="leave the deployments in place")
+    run.add_argument(
+        "--run-id", help="reuse the deployments of an earlier run kept with --keep (its 4-character id)"
+    )
+    run.add_argument("--results", type=lambda p: __import__("pathlib").Path(p), default=report.RESULTS)
+    run.add_argument("--endpoint", default=ENDPOINT)
+    run.add_argument("--chart", action="store_true", help="redraw the chart afterwards")
+    chart = commands.add_parser("chart", help="draw the PNG chart from the results folder")
+    chart.add_argument("--results", type=lambda p: __import__("pathlib").Path(p), default=report.RESULTS)
+    commands.add_parser("list", help="list suites and their designs")
+    args = parser.parse_args(argv)
+    try:
+        suites = spec.load()
+    except spec.SpecError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.command == "list":
+        for suite in suites.values():
+            print(f"{suite.name} ({suite.kind}): {suite.description}")
+            for design in suite.designs:
+                print(f"  {design.name}: {design.description}")
+        return 0
+    if args.command == "chart":
+        from tests.bench.harness.chart import draw
+
+        print(draw(args.results))
+        return 0
+    if args.suite not in suites:
+        print(f"unknown suite {args.suite!r}; known: {', '.join(suites)}", file=sys.stderr)
+        return 2
+    return run_suite(suites[args.suite], args)

@@ -15,7 +15,7 @@ from tests.bench.harness.accounting import account
 from tests.bench.harness.calls import Call, CallCounter, LogWindow, by_service, parse_calls, subtract
 from tests.bench.harness.fifo_stall import analyse, deliveries
 from tests.bench.harness.lambda_logs import FunctionLog, LogEvent
-from tests.bench.harness.report import drain_markdown, table
+from tests.bench.harness.report import drain_markdown, table, update_readme
 from tests.bench.harness.soak import busy_runtime, kill_points
 from tests.bench.harness.stack import object_keys
 
@@ -253,3 +253,18 @@ def test_the_drain_table_marks_the_mappings_sqs_calls_not_observable() -> None:
     row = next(line for line in drain_markdown(document).splitlines() if line.startswith("| 10 "))
     assert "n/o ¹" in row
     assert "Absolute times are LocalStack's" in drain_markdown(document)
+
+
+def test_the_readme_blocks_take_the_committed_tables(tmp_path: Path) -> None:
+    readme, results = tmp_path / "README.md", tmp_path / "results"
+    results.mkdir()
+    (results / "relay.md").write_text("# relay: title\n\n| a |\n| --- |\n| 1 |\n")
+    readme.write_text(
+        "intro\n<!-- bench:relay -->\nold\n<!-- /bench:relay -->\nend\n"
+        "<!-- bench:soak -->x<!-- /bench:soak -->\n"
+    )
+    assert update_readme(readme, results) == ["relay"]
+    assert readme.read_text() == (
+        "intro\n<!-- bench:relay -->\n| a |\n| --- |\n| 1 |\n<!-- /bench:relay -->\nend\n"
+        "<!-- bench:soak -->x<!-- /bench:soak -->\n"
+    )

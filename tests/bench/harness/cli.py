@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import random
 import sys
 import time
@@ -78,6 +79,14 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
     if suite.kind != "soak" and harness.faults() is not None:
         harness.arm_faults({})  # nothing injected; the counters of LocalStack's internal calls start at 0
     document = report.header(suite.name, suite.description, localstack, settings)
+    previous = args.results / f"{suite.name}.json"
+    if args.append and previous.exists():
+        # Keep the earlier runs of this suite that this invocation does not repeat (another N, say).
+        kept = json.loads(previous.read_text())
+        sizes = set(settings.get("sizes", []))
+        document["earlier_runs_from"] = {"date": kept["date"], "commit": kept["commit"]}
+        document["runs"] = [run for run in kept["runs"] if run.get("objects") not in sizes]
+        settings["sizes_measured_earlier"] = sorted({run.get("objects") for run in document["runs"]})
     document["designs"] = {
         d.name: {"description": d.description, "root": d.root, "variables": d.variables}
         for d in suite.designs
@@ -134,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, help="soak: fault seed (default: a random one, printed)")
     run.add_argument("--keep", action="store_true", help="leave the deployments in place")
     run.add_argument(
+        "--append", action="store_true", help="keep the earlier results of other sizes in the results file"
+    )
+    run.add_argument(
         "--run-id", help="reuse the deployments of an earlier run kept with --keep (its 4-character id)"
     )
     run.add_argument("--results", type=lambda p: __import__("pathlib").Path(p), default=report.RESULTS)
@@ -142,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     chart = commands.add_parser("chart", help="draw the PNG chart from the results folder")
     chart.add_argument("--results", type=lambda p: __import__("pathlib").Path(p), default=report.RESULTS)
     commands.add_parser("list", help="list suites and their designs")
+    readme = commands.add_parser(
+        "readme", help="copy the committed result tables into README.md's bench blocks"
+    )
+    readme.add_argument("--results", type=lambda p: __import__("pathlib").Path(p), default=report.RESULTS)
     args = parser.parse_args(argv)
     try:
         suites = spec.load()
@@ -153,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{suite.name} ({suite.kind}): {suite.description}")
             for design in suite.designs:
                 print(f"  {design.name}: {design.description}")
+        return 0
+    if args.command == "readme":
+        from tests.integration.deploy import ROOT
+
+        print("updated:", ", ".join(report.update_readme(ROOT / "README.md", args.results)) or "nothing")
         return 0
     if args.command == "chart":
         from tests.bench.harness.chart import draw

@@ -106,8 +106,17 @@ def where(document: dict[str, Any]) -> str:
         f"Measured {document['date']} at commit {document['commit']} on {m.get('cpus')} CPUs "
         f"({m.get('cpu', 'unknown CPU')}), {m.get('memory_gib', '?')} GiB, {m.get('system')}; "
         f"LocalStack {ls.get('version', '?')} in {ls.get('mode', '?')} mode. "
-        "Absolute times are LocalStack's, not AWS's."
+        "Absolute times are LocalStack's, not AWS's." + earlier(document)
     )
+
+
+def earlier(document: dict[str, Any]) -> str:
+    """Where runs kept from an earlier invocation (`--append`) come from."""
+    source = document.get("earlier_runs_from")
+    if not source:
+        return ""
+    sizes = ", ".join(map(str, document["settings"].get("sizes_measured_earlier", [])))
+    return f" Runs of N = {sizes} are kept from {source['date']} (commit {source['commit']})."
 
 
 def drain_markdown(document: dict[str, Any]) -> str:
@@ -162,3 +171,26 @@ def drain_markdown(document: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(notes)
+
+
+def table_only(markdown: str) -> str:
+    """The tables (and their footnotes) of a results Markdown file, without its title."""
+    lines = markdown.splitlines()
+    return "\n".join(lines[1:]).strip() + "\n" if lines and lines[0].startswith("# ") else markdown
+
+
+def update_readme(readme: Path, directory: Path = RESULTS) -> list[str]:
+    """Replace each `<!-- bench:SUITE -->` ... `<!-- /bench:SUITE -->` block of the README with the suite's
+    committed Markdown; returns the suites replaced."""
+    text = readme.read_text()
+    replaced = []
+    for source in sorted(directory.glob("*.md")):
+        suite = source.stem
+        start, end = f"<!-- bench:{suite} -->", f"<!-- /bench:{suite} -->"
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            _, tail = rest.split(end, 1)
+            text = f"{head}{start}\n{table_only(source.read_text())}{end}{tail}"
+            replaced.append(suite)
+    readme.write_text(text)
+    return replaced

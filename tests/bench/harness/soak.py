@@ -120,6 +120,7 @@ def run_variant(  # noqa: PLR0912 - one linear procedure, its steps in order
         print("no fault interceptor in this LocalStack (Docker mode?): delete and invoke faults are off")
     killing = localstack_mode() == "host"
     points = kill_points(objects, settings["kill_rate"], seed) if killing else []
+    planned = len(points)
     if design.mapping:
         view.set_mapping(enabled=False)
     view.purge()
@@ -147,7 +148,8 @@ def run_variant(  # noqa: PLR0912 - one linear procedure, its steps in order
                     os.kill(pid, signal.SIGKILL)
                     kills.append({"at_s": round(time.time() - started, 1), "progress": progress, "pid": pid})
                     points.pop(0)
-        if remaining == 0 and not points:
+        if remaining == 0:
+            points.clear()  # kills still due when the queue is empty had nothing left to hit
             empty_since = empty_since or time.monotonic()
             if time.monotonic() - empty_since > 15:
                 break
@@ -182,7 +184,7 @@ def run_variant(  # noqa: PLR0912 - one linear procedure, its steps in order
         "objects": objects,
         "seconds": round(ended - started, 1),
         "kills": kills,
-        "kills_planned": len(kills) + len(points),
+        "kills_planned": planned,
         "injected_by_localstack": injected,
         "observed_in_function_logs": observed,
         "schedule_starts": schedule_starts if design.start == "schedule" else None,

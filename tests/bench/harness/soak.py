@@ -271,10 +271,25 @@ def soak_markdown(document: dict[str, Any]) -> str:
             f"{s['delete_fail_rate']:.1%}; self-invokes refused {s['invoke_refuse_rate']:.0%}. Repeat with "
             f"`make soak SOAK_ARGS='--seed {s['seed']}'`.",
             "",
-            "## Accounting",
+            *(
+                [
+                    "**No processor fault was observed** although rates were set: the chaos processor of "
+                    "this commit does not implement `BATON_CHAOS_FAIL_RATE` / `BATON_CHAOS_HANG_RATE` yet, "
+                    "so this run injected only the kills, the failed deletes and the refused self-invokes.",
+                    "",
+                ]
+                if (s["fail_rate"] or s["hang_rate"])
+                and not any(
+                    r["observed_in_function_logs"]["processor_exceptions"]
+                    + r["observed_in_function_logs"]["deadline_exceeded"]
+                    for r in runs
+                )
+                else []
+            ),
+            "**Accounting**",
             "",
             books,
-            "## Faults",
+            "**Faults**",
             "",
             table(["", *names], fault_rows),
         ]

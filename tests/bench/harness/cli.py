@@ -68,6 +68,12 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
     if not LOCALSTACK_LOG.exists():
         print(f"LocalStack's log {LOCALSTACK_LOG} is missing: start LocalStack with `make localstack-up`")
         return 2
+    if args.designs:
+        unknown = set(args.designs) - {design.name for design in suite.designs}
+        if unknown:
+            print(f"not designs of {suite.name}: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        suite = dataclasses.replace(suite, designs=tuple(d for d in suite.designs if d.name in args.designs))
     settings: dict[str, Any] = dict(suite.settings)
     if args.sizes:
         settings["sizes"] = args.sizes
@@ -83,10 +89,13 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
     if args.append and previous.exists():
         # Keep the earlier runs of this suite that this invocation does not repeat (another N, say).
         kept = json.loads(previous.read_text())
-        sizes = set(settings.get("sizes", []))
+        sizes = settings.get("sizes") or [None]
+        planned = {(design.name, size) for design in suite.designs for size in sizes}
         document["earlier_runs_from"] = {"date": kept["date"], "commit": kept["commit"]}
-        document["runs"] = [run for run in kept["runs"] if run.get("objects") not in sizes]
-        settings["sizes_measured_earlier"] = sorted({run.get("objects") for run in document["runs"]})
+        document["runs"] = [run for run in kept["runs"] if (run["design"], run.get("objects")) not in planned]
+        settings["measured_earlier"] = sorted(
+            {f"{run['design']} {run.get('objects', '')}".strip() for run in document["runs"]}
+        )
     document["designs"] = {
         d.name: {"description": d.description, "root": d.root, "variables": d.variables}
         for d in suite.designs
@@ -142,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--objects", type=int, help="soak: objects per variant (default: the suite's)")
     run.add_argument("--seed", type=int, help="soak: fault seed (default: a random one, printed)")
     run.add_argument("--keep", action="store_true", help="leave the deployments in place")
+    run.add_argument("--designs", nargs="+", help="run only these designs of the suite")
     run.add_argument(
         "--append", action="store_true", help="keep the earlier results of other sizes in the results file"
     )

@@ -115,8 +115,8 @@ def earlier(document: dict[str, Any]) -> str:
     source = document.get("earlier_runs_from")
     if not source:
         return ""
-    sizes = ", ".join(map(str, document["settings"].get("sizes_measured_earlier", [])))
-    return f" Runs of N = {sizes} are kept from {source['date']} (commit {source['commit']})."
+    runs = ", ".join(document["settings"].get("measured_earlier", []))
+    return f" Kept from {source['date']} (commit {source['commit']}): {runs}."
 
 
 def drain_markdown(document: dict[str, Any]) -> str:

@@ -87,21 +87,22 @@ class StackView:
             time.sleep(1)
 
     def dlq_messages(self) -> list[dict[str, Any]]:
-        """Every message in the DLQ, received with a long visibility timeout (call it at the end of a run)."""
-        sqs, messages, seen = self.client("sqs"), [], set()
+        """Every message in the DLQ, taken out of it (call it at the end of a run).
+
+        They are deleted as they are read: a FIFO queue delivers nothing more of a message group while any
+        of its messages is in flight, so a peek would stop at the first batch of each group."""
+        sqs, url, messages = self.client("sqs"), self.out["dlq_url"], []
         while True:
             batch = sqs.receive_message(
-                QueueUrl=self.out["dlq_url"],
-                MaxNumberOfMessages=10,
-                WaitTimeSeconds=1,
-                VisibilityTimeout=900,
-                MessageSystemAttributeNames=["All"],
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageSystemAttributeNames=["All"]
             ).get("Messages", [])
-            fresh = [m for m in batch if m["MessageId"] not in seen]
-            if not fresh:
+            if not batch:
                 return messages
-            seen.update(m["MessageId"] for m in fresh)
-            messages += fresh
+            messages += batch
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+            )
 
     # Starting a run
 

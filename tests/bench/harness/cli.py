@@ -140,7 +140,20 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
     return status
 
 
-def main(argv: list[str] | None = None) -> int:
+def markdown_for(document: dict[str, Any], kind: str) -> str:
+    """The Markdown of a results document of a suite of `kind`."""
+    if kind == "drain":
+        return report.drain_markdown(document)
+    if kind == "fifo_stall":
+        from tests.bench.harness.fifo_stall import stall_markdown
+
+        return stall_markdown(document)
+    from tests.bench.harness.soak import soak_markdown
+
+    return soak_markdown(document)
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
     parser = argparse.ArgumentParser(prog="python -m tests.bench.harness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
@@ -164,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     chart = commands.add_parser("chart", help="draw the PNG chart from the results folder")
     chart.add_argument("--results", type=lambda p: __import__("pathlib").Path(p), default=report.RESULTS)
     commands.add_parser("list", help="list suites and their designs")
+    render = commands.add_parser("render", help="rewrite a suite's Markdown from its committed JSON")
+    render.add_argument("suite")
+    render.add_argument("--results", type=lambda p: __import__("pathlib").Path(p), default=report.RESULTS)
     readme = commands.add_parser(
         "readme", help="copy the committed result tables into README.md's bench blocks"
     )
@@ -179,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{suite.name} ({suite.kind}): {suite.description}")
             for design in suite.designs:
                 print(f"  {design.name}: {design.description}")
+        return 0
+    if args.command == "render":
+        document = json.loads((args.results / f"{args.suite}.json").read_text())
+        report.write(document, markdown_for(document, suites[args.suite].kind), args.results)
+        print(f"rendered {args.results}/{args.suite}.md")
         return 0
     if args.command == "readme":
         from tests.integration.deploy import ROOT

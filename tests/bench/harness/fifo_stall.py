@@ -153,10 +153,12 @@ def stall_markdown(document: dict[str, Any]) -> str:
             else f"{b['message']}→{b['next_good']}: never"
             for b in run["bad_messages"]
         )
+        first = ", ".join(f"{b['message']}: {b['first_delivery_s']} s" for b in run["bad_messages"])
         all_good = run["seconds_until_all_good"]
         rows.append(
             [
                 run["design"],
+                first,
                 waits,
                 f"{all_good} s"
                 if all_good is not None
@@ -182,6 +184,7 @@ def stall_markdown(document: dict[str, Any]) -> str:
             table(
                 [
                     "design",
+                    "bad message first delivered at",
                     "bad message → next good result",
                     "every good file recorded after",
                     '"Task timed out"',

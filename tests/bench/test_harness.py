@@ -268,3 +268,26 @@ def test_the_readme_blocks_take_the_committed_tables(tmp_path: Path) -> None:
         "intro\n<!-- bench:relay -->\n| a |\n| --- |\n| 1 |\n<!-- /bench:relay -->\nend\n"
         "<!-- bench:soak -->x<!-- /bench:soak -->\n"
     )
+
+
+def test_the_chart_is_drawn_from_the_results_file(tmp_path: Path) -> None:
+    from tests.bench.harness.chart import draw
+
+    run = {
+        "design": "baton-relay",
+        "objects": 10,
+        "stalled": False,
+        "messages_per_second": 2.0,
+        "invocations": 1,
+        "calls_per_message": {"sqs": 0.2},
+        "sqs_observable": True,
+    }
+    mapping = {**run, "design": "event-source-mapping", "sqs_observable": False, "calls_per_message": {}}
+    document = {
+        "date": "2026-12-02",
+        "localstack": {"version": "4.14.0", "mode": "host"},
+        "machine": {"cpus": 2},
+    }
+    (tmp_path / "relay.json").write_text(json.dumps({**document, "runs": [run, mapping]}))
+    path = draw(tmp_path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

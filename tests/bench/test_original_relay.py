@@ -47,13 +47,13 @@ def relay(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, FakeLambda, Co
         original_relay._settings.cache_clear()
         original_relay._engine.cache_clear()
         fake = FakeLambda()
-        monkeypatch.setattr(clients, "lambda_", lambda: fake)
+        monkeypatch.setattr(clients.Clients, "lambda_", lambda self: fake)
         calls: Counter[str] = Counter()
 
         def record(event_name: str, params: dict[str, Any], **_: Any) -> None:
             calls[f"{event_name.rsplit('.', 1)[-1]} {json.dumps(params, sort_keys=True)}"] += 1
 
-        for client in (clients.sqs(), clients.sqs_long_poll()):
+        for client in (clients.default().sqs(), clients.default().sqs_long_poll()):
             client.meta.events.register("provide-client-params.sqs", record)
         yield sqs, fake, calls
         original_relay._settings.cache_clear()

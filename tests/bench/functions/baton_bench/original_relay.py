@@ -27,6 +27,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from consumer import processors
 from relay_common import clients
 from relay_common.config import CoreSettings, EnvReader
 from relay_common.deadline import Budget
@@ -42,7 +43,7 @@ WAIT_TIME_SECONDS = 1
 @functools.cache
 def _settings() -> CoreSettings:
     env = EnvReader()
-    settings = CoreSettings.read(env)
+    settings = CoreSettings.read(env, default_processor=processors.DEFAULT)
     env.raise_if_errors("original relay")
     return settings
 
@@ -55,10 +56,11 @@ def _engine() -> MessageEngine:
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     """One run of the original design."""
     settings, engine = _settings(), _engine()
-    sqs, started = clients.sqs(), time.monotonic()
+    aws = clients.default()
+    sqs, started = aws.sqs(), time.monotonic()
     engine.start_invocation(context)
     budget = Budget(context, safety_margin=settings.safety_margin)
-    response = clients.sqs_long_poll().receive_message(
+    response = aws.sqs_long_poll().receive_message(
         QueueUrl=settings.queue_url,
         MaxNumberOfMessages=MAX_MESSAGES,
         WaitTimeSeconds=WAIT_TIME_SECONDS,
@@ -87,7 +89,7 @@ def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     remaining = int(attributes.get("ApproximateNumberOfMessages", "0"))
     relayed = False
     if remaining > 0:
-        clients.lambda_().invoke(
+        aws.lambda_().invoke(
             FunctionName=context.invoked_function_arn, InvocationType="Event", Payload=b"{}"
         )
         relayed = True

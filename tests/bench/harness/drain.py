@@ -14,6 +14,7 @@ reported as not observable, and LocalStack's own count of its internal calls is 
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections import Counter
@@ -61,6 +62,7 @@ def drain(view: StackView, objects: int, *, object_bytes: int, stall_timeout: fl
     started = time.time()
     view.start()
     samples: list[tuple[float, int, int]] = []
+    loads: list[float] = []
     emptied: float | None = None
     stalled = False
     last_change, last_remaining = time.monotonic(), objects
@@ -68,6 +70,7 @@ def drain(view: StackView, objects: int, *, object_bytes: int, stall_timeout: fl
         visible, in_flight = view.depth()
         now = time.time()
         samples.append((round(now - started, 1), visible, in_flight))
+        loads.append(os.getloadavg()[0])
         remaining = visible + in_flight
         if remaining == 0:
             emptied = now
@@ -111,6 +114,9 @@ def drain(view: StackView, objects: int, *, object_bytes: int, stall_timeout: fl
         "description": design.description,
         "objects": objects,
         "stalled": stalled,
+        "load_average": {"mean": round(sum(loads) / len(loads), 2), "max": round(max(loads), 2)}
+        if loads
+        else None,
         "seconds_until_empty": round(seconds, 1),
         "messages_per_second": round(objects / seconds, 2) if seconds > 0 and not stalled else None,
         "seconds_first_to_last_result": round(times[-1] - times[0], 1) if times else None,

@@ -166,6 +166,7 @@ def drain_markdown(document: dict[str, Any]) -> str:
         "calls "
         "during the run (its poller, not AWS's) is in the JSON as `mapping_internal_sqs_calls`.",
         "",
+        busy(document),
         "Calls are counted from LocalStack's request log between two offsets, minus the harness's own calls "
         "(counted by its clients and listed per run as `harness_calls_subtracted`).",
         "",
@@ -194,3 +195,20 @@ def update_readme(readme: Path, directory: Path = RESULTS) -> list[str]:
             replaced.append(suite)
     readme.write_text(text)
     return replaced
+
+
+def busy(document: dict[str, Any]) -> str:
+    """A note naming the runs during which the machine's load exceeded its CPUs (other work was running)."""
+    cpus = document["machine"].get("cpus") or 1
+    loaded = [
+        f"{run['design']} N={run['objects']:,} (load {run['load_average']['mean']:.1f})"
+        for run in document["runs"]
+        if run.get("load_average") and run["load_average"]["mean"] > cpus
+    ]
+    if not loaded:
+        return ""
+    return (
+        f"The machine ({cpus} CPUs) was busy with other work during: {'; '.join(loaded)} (mean 1-minute load "
+        "average). Their times are slower than on an idle machine; call counts and invocations are not "
+        "affected.\n"
+    )

@@ -89,9 +89,7 @@ def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     remaining = int(attributes.get("ApproximateNumberOfMessages", "0"))
     relayed = False
     if remaining > 0:
-        aws.lambda_().invoke(
-            FunctionName=context.invoked_function_arn, InvocationType="Event", Payload=b"{}"
-        )
+        aws.lambda_().invoke(FunctionName=context.invoked_function_arn, InvocationType="Event", Payload=b"{}")
         relayed = True
     summary = {
         "received": len(messages),

@@ -166,7 +166,7 @@ def drain_markdown(document: dict[str, Any]) -> str:
         "calls "
         "during the run (its poller, not AWS's) is in the JSON as `mapping_internal_sqs_calls`.",
         "",
-        busy(document),
+        *([busy(document)] if busy(document) else []),
         "Calls are counted from LocalStack's request log between two offsets, minus the harness's own calls "
         "(counted by its clients and listed per run as `harness_calls_subtracted`).",
         "",

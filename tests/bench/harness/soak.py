@@ -242,7 +242,7 @@ def soak_markdown(document: dict[str, Any]) -> str:
             *(r["injected_by_localstack"].get("delete_entries_failed", 0) for r in runs),
         ],
         [
-            "self-invokes refused with 429 (LocalStack)",
+            "self-invoke calls answered 429 (LocalStack; retries included)",
             *(r["injected_by_localstack"].get("invokes_refused", 0) for r in runs),
         ],
         [

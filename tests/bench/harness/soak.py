@@ -264,7 +264,8 @@ def soak_markdown(document: dict[str, Any]) -> str:
             "",
             where(document),
             "",
-            f"Seed {s['seed']}: processor exceptions {s['fail_rate']:.1%}, "
+            f"{s['objects']:,} objects per variant. Seed {s['seed']}: "
+            f"processor exceptions {s['fail_rate']:.1%}, "
             f"hangs {s['hang_rate']:.1%} of message "
             f"attempts; processes killed for {s['kill_rate']:.1%} of objects; "
             "DeleteMessageBatch entries failed "

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from consumer import packaging
-from tests.integration.deploy import _COPY_IGNORE, ARTIFACT, ROOT, TERRAFORM, Deployment
+from tests.integration.deploy import (
+    _MODULES_COPY_IGNORE,
+    _STACK_COPY_IGNORE,
+    ARTIFACT,
+    ROOT,
+    TERRAFORM,
+    Deployment,
+)
 
 if TYPE_CHECKING:
     from tests.bench.harness.spec import Design
@@ -37,14 +44,14 @@ class BenchRootDeployment(Deployment):
         return self.workdir / BENCH_ROOT.relative_to(ROOT)
 
     def _refresh_copy(self) -> None:
-        for source, target in (
-            (TERRAFORM / "modules", self.workdir / "terraform" / "modules"),
-            (BENCH_ROOT, self.stack_dir),
+        for source, target, ignore in (
+            (TERRAFORM / "modules", self.workdir / "terraform" / "modules", _MODULES_COPY_IGNORE),
+            (BENCH_ROOT, self.stack_dir, _STACK_COPY_IGNORE),
         ):
             if target.exists():
                 for path in target.rglob("*.tf"):
                     path.unlink()
-            shutil.copytree(source, target, ignore=_COPY_IGNORE, dirs_exist_ok=True)
+            shutil.copytree(source, target, ignore=ignore, dirs_exist_ok=True)
 
 
 def build_artifact() -> Path:

@@ -145,6 +145,8 @@ class StackView:
             ExpressionAttributeNames={"#k": "key", "#s": "status"},
         ):
             for item in page["Items"]:
+                if "key" not in item or "processed_at" not in item:
+                    continue  # not a result: the relay's chain lease lives in the same table
                 key = item["key"]["S"]
                 if key.startswith(prefix):
                     found.append(

@@ -16,7 +16,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 DIST ?= dist
 ARTIFACT := $(DIST)/baton-lambda.zip
 
-.PHONY: help install lint fmt test test-unit test-package package bench clean
+.PHONY: help install lint fmt test test-unit test-package package bench bench-core soak clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-26s %s\n", $$1, $$2}'
@@ -59,8 +59,18 @@ package: install ## Build dist/baton-lambda.zip (+ EXTRA_REQUIREMENTS=file PROCE
 		$(foreach dir,$(PROCESSOR_SRC),--processor-src $(dir)) \
 		$(foreach name,$(PROCESSOR_DIST),--processor-dist $(name))
 
-bench: install ## Benchmarks that print figures: digest throughput and memory, engine overhead per message
+bench-core: install ## Benchmarks without a cloud: digest throughput and memory, engine overhead per message
 	$(BIN)/python -m tests.bench.bench_core
+
+# The proof harness (tests/bench/harness) on LocalStack: prints figures and writes tests/bench/results/; it
+# asserts no timing. BENCH_ARGS go to the relay suite (e.g. BENCH_ARGS="--sizes 200" for a short run).
+bench: bench-core package localstack-up ## bench-core, then relay designs side by side and the FIFO stall on LocalStack (about 1.5 h)
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run relay $(BENCH_ARGS)
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run fifo-stall
+	$(BIN)/python -m tests.bench.harness chart
+
+soak: install package localstack-up ## Fault soak of both variants on LocalStack (seeded; SOAK_ARGS="--seed N"); fails unless the accounting balances
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run soak $(SOAK_ARGS)
 
 clean: ## Remove build output and caches (keeps the virtual environments)
 	rm -rf $(DIST) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,214 @@
+"""Results: raw JSON and a Markdown table per suite in tests/bench/results/, with machine, mode and date."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.integration.deploy import ROOT
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+NOT_OBSERVABLE = "n/o"
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    return info
+
+
+def commit() -> str:
+    """The commit the harness ran from (with `+dirty` when the tree had changes)."""
+    try:
+        head = subprocess.run(  # noqa: S603
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def header(
+    suite: str, description: str, localstack: dict[str, Any], settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The part of a results document that says where and when."""
+    return {
+        "suite": suite,
+        "description": description,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
+        "machine": machine(),
+        "localstack": localstack,
+        "settings": settings,
+        "runs": [],
+    }
+
+
+def write(document: dict[str, Any], markdown: str, directory: Path = RESULTS) -> Path:
+    """Write `<suite>.json` and `<suite>.md`; returns the JSON path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{document['suite']}.json"
+    path.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n")
+    (directory / f"{document['suite']}.md").write_text(markdown)
+    return path
+
+
+def table(headings: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table; None renders as a dash."""
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}"
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(" --- " for _ in headings) + "|"]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def where(document: dict[str, Any]) -> str:
+    """One line: machine, LocalStack mode and version, date, commit."""
+    m, ls = document["machine"], document["localstack"]
+    return (
+        f"Measured {document['date']} at commit {document['commit']} on {m.get('cpus')} CPUs "
+        f"({m.get('cpu', 'unknown CPU')}), {m.get('memory_gib', '?')} GiB, {m.get('system')}; "
+        f"LocalStack {ls.get('version', '?')} in {ls.get('mode', '?')} mode. "
+        "Absolute times are LocalStack's, not AWS's." + earlier(document)
+    )
+
+
+def earlier(document: dict[str, Any]) -> str:
+    """Where runs kept from an earlier invocation (`--append`) come from."""
+    source = document.get("earlier_runs_from")
+    if not source:
+        return ""
+    runs = ", ".join(document["settings"].get("measured_earlier", []))
+    return f" Kept from {source['date']} (commit {source['commit']}): {runs}."
+
+
+def drain_markdown(document: dict[str, Any]) -> str:
+    """The relay comparison table."""
+    rows = []
+    for run in document["runs"]:
+        per = run["calls_per_message"]
+        sqs = per.get("sqs", 0.0) if run["sqs_observable"] else None
+        rows.append(
+            [
+                run["objects"],
+                run["design"],
+                run["invocations"],
+                f"{sqs:.2f}" if sqs is not None else f"{NOT_OBSERVABLE} ¹",
+                f"{per.get('s3', 0.0):.2f}",
+                f"{per.get('dynamodb', 0.0):.2f}",
+                run["messages_per_second"] if not run["stalled"] else "stalled",
+                run["seconds_until_empty"],
+                run["results_recorded"],
+                run["dlq_depth"],
+            ]
+        )
+    body = table(
+        [
+            "N",
+            "design",
+            "Lambda invocations",
+            "SQS calls / message",
+            "S3 calls / message",
+            "DynamoDB calls / message",
+            "messages / s",
+            "s until queue empty",
+            "results recorded",
+            "DLQ depth",
+        ],
+        rows,
+    )
+    notes = [
+        f"# {document['suite']}: {document['description']}",
+        "",
+        where(document),
+        "",
+        body,
+        "¹ Not observable: an event source mapping's ReceiveMessage and DeleteMessageBatch calls are made "
+        "inside LocalStack and leave no request log line; its invocations are counted from the function's "
+        "REPORT lines. The function itself made no SQS call. LocalStack's own count of its internal SQS "
+        "calls "
+        "during the run (its poller, not AWS's) is in the JSON as `mapping_internal_sqs_calls`.",
+        "",
+        *([busy(document)] if busy(document) else []),
+        "Calls are counted from LocalStack's request log between two offsets, minus the harness's own calls "
+        "(counted by its clients and listed per run as `harness_calls_subtracted`).",
+        "",
+    ]
+    return "\n".join(notes)
+
+
+def table_only(markdown: str) -> str:
+    """The tables (and their footnotes) of a results Markdown file, without its title."""
+    lines = markdown.splitlines()
+    return "\n".join(lines[1:]).strip() + "\n" if lines and lines[0].startswith("# ") else markdown
+
+
+def update_readme(readme: Path, directory: Path = RESULTS) -> list[str]:
+    """Replace each `<!-- bench:SUITE -->` ... `<!-- /bench:SUITE -->` block of the README with the suite's
+    committed Markdown; returns the suites replaced."""
+    text = readme.read_text()
+    replaced = []
+    for source in sorted(directory.glob("*.md")):
+        suite = source.stem
+        start, end = f"<!-- bench:{suite} -->", f"<!-- /bench:{suite} -->"
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            _, tail = rest.split(end, 1)
+            text = f"{head}{start}\n{table_only(source.read_text())}{end}{tail}"
+            replaced.append(suite)
+    readme.write_text(text)
+    return replaced
+
+
+def busy(document: dict[str, Any]) -> str:
+    """A note naming the runs during which the machine's load exceeded its CPUs (other work was running)."""
+    cpus = document["machine"].get("cpus") or 1
+    loaded = [
+        f"{run['design']} N={run['objects']:,} (load {run['load_average']['mean']:.1f})"
+        for run in document["runs"]
+        if run.get("load_average") and run["load_average"]["mean"] > cpus
+    ]
+    if not loaded:
+        return ""
+    return (
+        f"The machine ({cpus} CPUs) was busy with other work during: {'; '.join(loaded)} (mean 1-minute load "
+        "average). Their times are slower than on an idle machine; call counts and invocations are not "
+        "affected.\n"
+    )

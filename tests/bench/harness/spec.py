@@ -1,0 +1,132 @@
+"""Designs and suites, read from tests/bench/suites.toml: a new run is a table there, not a new script.
+
+A design is something to deploy: a Terraform root (`relay` or `fifo`: Baton's stacks; `bench`: the bench-only
+root on the relay stack's infrastructure), its variables, and how a run is started (`invoke`: one
+asynchronous invoke, as the schedule would; `enable_mapping`: turn the event source mapping on; `schedule`:
+nothing, the EventBridge schedule starts it). A `matrix` table expands one design into one per value
+(`matrix = { workers = [1, 2, 4] }` gives `name[workers=1]`, ...), each value set as a Terraform variable.
+
+A suite names a kind of run (`drain`, `fifo_stall`, `soak`), the designs it runs, and the kind's settings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUITES_FILE = Path(__file__).resolve().parents[1] / "suites.toml"
+ROOTS = ("relay", "fifo", "bench")
+STARTS = ("invoke", "enable_mapping", "schedule")
+KINDS = ("drain", "fifo_stall", "soak")
+
+
+class SpecError(ValueError):
+    """suites.toml is wrong; the message lists every problem."""
+
+
+@dataclass(frozen=True)
+class Design:
+    """One deployable design."""
+
+    name: str
+    description: str
+    root: str
+    start: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    mapping: bool = False
+    """Consumed by an event source mapping: its own SQS calls happen inside LocalStack, unlogged."""
+    wait_time_seconds: float = 10.0
+    """Longest a run can still be busy after the queue is empty (a final empty long poll)."""
+
+    @property
+    def slug(self) -> str:
+        """A Terraform-name-safe form of the name (`baton-relay-workers-4`)."""
+        cleaned = "".join(c if c.isalnum() else "-" for c in self.name.lower())
+        return "-".join(part for part in cleaned.split("-") if part)
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A kind of run over some designs, with the kind's settings."""
+
+    name: str
+    kind: str
+    description: str
+    designs: tuple[Design, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Design]:
+    where = f"designs.{name}"
+    root, start = table.get("root"), table.get("start", "invoke")
+    if root not in ROOTS:
+        problems.append(f"{where}.root must be one of {', '.join(ROOTS)}, not {root!r}")
+    if start not in STARTS:
+        problems.append(f"{where}.start must be one of {', '.join(STARTS)}, not {start!r}")
+    unknown = set(table) - {
+        "description",
+        "root",
+        "start",
+        "variables",
+        "matrix",
+        "mapping",
+        "wait_time_seconds",
+    }
+    problems.extend(f"{where}: unknown key {key!r}" for key in sorted(unknown))
+    variables = dict(table.get("variables", {}))
+    matrix: dict[str, list[Any]] = table.get("matrix", {})
+    for key, values in matrix.items():
+        if not isinstance(values, list) or not values:
+            problems.append(f"{where}.matrix.{key} must be a non-empty list")
+    if problems:
+        return []
+    common = {
+        "description": str(table.get("description", "")),
+        "root": str(root),
+        "start": str(start),
+        "mapping": bool(table.get("mapping", start == "enable_mapping")),
+        "wait_time_seconds": float(table.get("wait_time_seconds", variables.get("wait_time_seconds", 10))),
+    }
+    if not matrix:
+        return [Design(name=name, variables=variables, **common)]
+    keys = sorted(matrix)
+    designs = []
+    for values in itertools.product(*(matrix[key] for key in keys)):
+        chosen = dict(zip(keys, values, strict=True))
+        label = ",".join(f"{key}={value}" for key, value in chosen.items())
+        designs.append(Design(name=f"{name}[{label}]", variables={**variables, **chosen}, **common))
+    return designs
+
+
+def load(path: Path = SUITES_FILE) -> dict[str, Suite]:
+    """Every suite in the file, with its designs expanded; raises `SpecError` listing every problem."""
+    return parse(tomllib.loads(path.read_text()))
+
+
+def parse(document: dict[str, Any]) -> dict[str, Suite]:
+    """Suites from a parsed TOML document."""
+    problems: list[str] = []
+    designs: dict[str, list[Design]] = {}
+    for name, table in document.get("designs", {}).items():
+        designs[name] = _expand(name, table, problems)
+    suites: dict[str, Suite] = {}
+    for name, table in document.get("suites", {}).items():
+        kind = table.get("kind")
+        if kind not in KINDS:
+            problems.append(f"suites.{name}.kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        chosen: list[Design] = []
+        for design in table.get("designs", []):
+            if design not in designs:
+                problems.append(f"suites.{name} names an unknown design {design!r}")
+            else:
+                chosen.extend(designs[design])
+        if not chosen:
+            problems.append(f"suites.{name} has no designs")
+        settings = {k: v for k, v in table.items() if k not in {"kind", "description", "designs"}}
+        suites[name] = Suite(name, str(kind), str(table.get("description", "")), tuple(chosen), settings)
+    if problems:
+        raise SpecError("suites.toml: " + "; ".join(problems))
+    return suites

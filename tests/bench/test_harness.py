@@ -1,0 +1,293 @@
+"""Unit tests of the proof harness's own logic: log parsing, call counting, specs, accounting, tables."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from tests.bench.harness import spec
+from tests.bench.harness.accounting import account
+from tests.bench.harness.calls import Call, CallCounter, LogWindow, by_service, parse_calls, subtract
+from tests.bench.harness.fifo_stall import analyse, deliveries
+from tests.bench.harness.lambda_logs import FunctionLog, LogEvent
+from tests.bench.harness.report import drain_markdown, table, update_readme
+from tests.bench.harness.soak import busy_runtime, kill_points
+from tests.bench.harness.stack import object_keys
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+LOG = """\
+2026-12-02T09:12:57.047  INFO [et.reactor-0] localstack.request.http    : GET /_localstack/baton/faults => 200
+2026-12-02T09:12:57.057  INFO --- [et.reactor-4] localstack.request.aws     : AWS lambda.Invoke => 202
+2026-12-02T09:12:59.336  INFO --- [t.reactor-10] localstack.request.aws     : AWS sqs.ReceiveMessage => 200
+2026-12-02T09:12:59.400  INFO --- [t.reactor-10] localstack.request.aws     : AWS sqs.ReceiveMessage => 200
+2026-12-02T09:13:00.002  INFO [et.reactor-7] localstack.request.aws     : AWS sqs.DeleteMessageBatch => 200
+09:13:00.100 INFO localstack.request.aws : AWS lambda.Invoke => 429 (TooManyRequestsException)
+2026-12-02T09:13:00.200  INFO --- [et.reactor-7] localstack.request.internal.aws : AWS sqs.SendMessage => 200
+2026-12-02T09:13:00.300  WARN --- [t.reactor-10] l.aws.protocol.serializer  : Response object MetricAlarm
+"""
+
+
+def test_request_lines_are_counted_per_operation_and_status_internal_calls_are_not() -> None:
+    calls, statuses = parse_calls(LOG.splitlines())
+    assert calls == Counter(
+        {Call("sqs", "ReceiveMessage"): 2, Call("lambda", "Invoke"): 2, Call("sqs", "DeleteMessageBatch"): 1}
+    )
+    assert statuses["lambda.Invoke 429"] == 1
+    assert statuses["lambda.Invoke 202"] == 1
+    assert by_service(calls) == {"lambda": 2, "sqs": 3}
+
+
+def test_the_harness_calls_are_subtracted_and_cannot_exceed_what_was_logged() -> None:
+    observed = {Call("sqs", "GetQueueAttributes"): 10, Call("sqs", "ReceiveMessage"): 3}
+    assert subtract(observed, {Call("sqs", "GetQueueAttributes"): 10}) == {Call("sqs", "ReceiveMessage"): 3}
+    with pytest.raises(ValueError, match="does not show"):
+        subtract(observed, {Call("s3", "PutObject"): 1})
+
+
+def test_the_log_window_holds_only_what_was_written_between_open_and_close(tmp_path: Path) -> None:
+    path = tmp_path / "localstack.log"
+    path.write_text("AWS before\n")
+    window = LogWindow(path)
+    window.open()
+    with open(path, "a") as log:
+        log.write(LOG)
+        log.flush()
+        window.close()
+        log.write("2026 INFO localstack.request.aws : AWS sqs.ReceiveMessage => 200\n")
+    calls, _ = parse_calls(window.lines())
+    assert sum(calls.values()) == 5
+
+
+def test_the_call_counter_counts_every_request_a_client_sends_with_its_service_name() -> None:
+    counter = CallCounter()
+    client = counter.attach(boto3.client("logs", region_name="us-east-1"))
+    with Stubber(client) as stubber:
+        stubber.add_response("describe_log_groups", {"logGroups": []})
+        client.describe_log_groups()
+    # The stubber answers before send; the counter hooks before-send, so count through a real event.
+    client.meta.events.emit("before-send.cloudwatch-logs.FilterLogEvents", request=None)
+    assert counter.snapshot() == Counter({Call("logs", "FilterLogEvents"): 1})
+
+
+def test_report_lines_count_invocations_and_timeouts() -> None:
+    events = [
+        LogEvent(1, "START RequestId: a Version: $LATEST\n"),
+        LogEvent(2, '{"message": "message processed", "level": "INFO"}\n'),
+        LogEvent(3, "END RequestId: a\nREPORT RequestId: a\tDuration: 12.50 ms\tBilled Duration: 13 ms\t\n"),
+        LogEvent(
+            4, "2026 b Task timed out after 5.00 seconds\nREPORT RequestId: b\tDuration: 5000.00 ms\t\n"
+        ),
+        LogEvent(5, "RequestId: c Error: Runtime exited with error: signal: SIGKILL\nRuntime.ExitError\n"),
+    ]
+    log = FunctionLog.parse(events)
+    assert (log.invocations, log.timed_out, log.runtime_exits) == (2, 1, 1)
+    assert log.billed_ms == pytest.approx(5012.5)
+    assert log.messages("message processed")[0]["_timestamp_ms"] == 2
+
+
+def test_suites_expand_a_matrix_and_report_every_problem_at_once() -> None:
+    suites = spec.parse(
+        {
+            "designs": {
+                "w": {"root": "relay", "variables": {"processor": "p:q"}, "matrix": {"workers": [1, 4]}},
+                "m": {"root": "bench", "start": "enable_mapping"},
+            },
+            "suites": {"s": {"kind": "drain", "designs": ["w", "m"], "sizes": [10]}},
+        }
+    )
+    designs = suites["s"].designs
+    assert [d.name for d in designs] == ["w[workers=1]", "w[workers=4]", "m"]
+    assert designs[1].variables == {"processor": "p:q", "workers": 4}
+    assert designs[1].slug == "w-workers-4"
+    assert designs[2].mapping
+    assert not designs[0].mapping
+    assert suites["s"].settings == {"sizes": [10]}
+    with pytest.raises(spec.SpecError) as error:
+        spec.parse(
+            {
+                "designs": {"x": {"root": "nowhere", "colour": 1}},
+                "suites": {"s": {"kind": "?", "designs": ["y"]}},
+            }
+        )
+    message = str(error.value)
+    for problem in ("root must be", "unknown key 'colour'", "kind must be", "unknown design 'y'"):
+        assert problem in message
+
+
+def test_the_committed_suites_file_loads() -> None:
+    suites = spec.load()
+    assert {"relay", "fifo-stall", "soak"} <= set(suites)
+    assert [d.name for d in suites["relay"].designs] == [
+        "baton-relay",
+        "original-relay",
+        "event-source-mapping",
+    ]
+
+
+def test_accounting_balances_and_counts_a_killed_process_apart() -> None:
+    books = account(
+        ["a", "b", "c", "d"],
+        results=[("a", 1), ("b", 2), ("c", 1)],
+        dead_letters=["c", "d"],
+    )
+    assert (books.recorded, books.recorded_and_dead_lettered, books.dead_lettered, books.lost) == (2, 1, 1, 0)
+    assert books.recorded_on_redelivery == 1
+    assert books.balanced
+
+
+@pytest.mark.parametrize(
+    ("results", "dead", "queued", "field"),
+    [
+        ([("a", 1)], [], 0, "lost"),
+        ([("a", 1), ("a", 2), ("b", 1)], [], 0, "duplicate_results"),
+        ([("a", 1), ("b", 1), ("z", 1)], [], 0, "stray"),
+        ([("a", 1), ("b", 1)], [], 3, "still_queued"),
+    ],
+)
+def test_accounting_does_not_balance_when_anything_is_unaccounted(
+    results: list[tuple[str, int]], dead: list[str], queued: int, field: str
+) -> None:
+    books = account(["a", "b"], results, dead, still_queued=queued)
+    assert getattr(books, field) > 0
+    assert not books.balanced
+
+
+def test_object_keys_of_both_routes_decoded() -> None:
+    s3 = json.dumps({"Records": [{"s3": {"object": {"key": "a+b%C3%BC.txt"}}}]})
+    eventbridge = json.dumps({"source": "aws.s3", "detail": {"object": {"key": "x%20y.txt"}}})
+    assert object_keys(s3) == ["a bü.txt"]
+    assert object_keys(eventbridge) == ["x y.txt"]
+    assert object_keys("not json") == []
+
+
+def test_fifo_stall_figures_from_deliveries_and_results() -> None:
+    keys = [f"{n:02d}" for n in range(1, 7)]
+    bad = {"03": "hang"}
+    seen = [(100.0, [("01", 1), ("02", 1), ("03", 1), ("04", 1), ("05", 1)]), (102.0, [("03", 2), ("06", 1)])]
+    recorded = {"01": 100.5, "02": 100.7, "04": 101.8, "05": 101.9, "06": 102.5}
+    figures = analyse(keys, bad, 99.0, recorded, {"03"}, seen)
+    assert figures["bad_messages"] == [
+        {
+            "message": 3,
+            "fault": "hang",
+            "first_delivery_s": 1.0,
+            "next_good": 4,
+            "seconds_to_next_good_result": 1.8,
+            "receives": 2,
+        }
+    ]
+    assert figures["seconds_until_all_good"] == 3.5
+    assert figures["recorded_in_upload_order"] is True
+    assert figures["dlq"] == [3]
+    assert figures["unaccounted"] == []
+    late = analyse(keys, bad, 99.0, {**recorded, "04": 103.0}, {"03"}, seen)
+    assert late["recorded_in_upload_order"] is False
+
+
+def test_deliveries_are_read_from_logged_events() -> None:
+    body = json.dumps({"detail": {"object": {"key": "k1"}}})
+    line = {
+        "message": {"Records": [{"body": body, "attributes": {"ApproximateReceiveCount": "2"}}]},
+        "timestamp": "2026-12-02 09:00:00,500+0000",
+    }
+    log = FunctionLog.parse([LogEvent(0, json.dumps(line))])
+    [(at, batch)] = deliveries(log)
+    assert batch == [("k1", 2)]
+    assert at % 60 == pytest.approx(0.5)
+
+
+def test_kill_points_repeat_for_a_seed(tmp_path: Path) -> None:
+    assert kill_points(5000, 0.005, 7) == kill_points(5000, 0.005, 7)
+    assert len(kill_points(5000, 0.005, 7)) == 25
+    assert kill_points(5000, 0.005, 7) != kill_points(5000, 0.005, 8)
+
+
+def test_only_a_runtime_inside_an_invocation_is_chosen_for_a_kill(tmp_path: Path) -> None:
+    idle, busy = tmp_path / "fn-aaaa", tmp_path / "fn-bbbb"
+    for directory, pid, log in (
+        (idle, 11, "START RequestId: a\nREPORT RequestId: a\n"),
+        (busy, 22, "REPORT RequestId: a\nSTART RequestId: b\n"),
+    ):
+        directory.mkdir()
+        (directory / "runtime.pid").write_text(f"{pid}\n")
+        (directory / "runtime-1.log").write_text(log)
+    assert busy_runtime("fn", tmp_path) == 22
+    assert busy_runtime("other", tmp_path) is None
+
+
+def test_tables_render_numbers_and_dashes() -> None:
+    text = table(["a", "b"], [[1234, None], [0.5, "x|y"]])
+    assert text.splitlines()[2] == "| 1,234 | - |"
+    assert "x\\|y" in text
+
+
+def test_the_drain_table_marks_the_mappings_sqs_calls_not_observable() -> None:
+    run = {
+        "objects": 10,
+        "design": "m",
+        "invocations": 2,
+        "calls_per_message": {"s3": 1.0, "dynamodb": 3.0},
+        "sqs_observable": False,
+        "messages_per_second": 2.5,
+        "stalled": False,
+        "seconds_until_empty": 4.0,
+        "results_recorded": 10,
+        "dlq_depth": 0,
+    }
+    document = {
+        "suite": "relay",
+        "description": "d",
+        "date": "2026-12-02T09:00:00+00:00",
+        "commit": "abc",
+        "machine": {"cpus": 2},
+        "localstack": {"version": "4.14.0", "mode": "host"},
+        "runs": [run],
+    }
+    row = next(line for line in drain_markdown(document).splitlines() if line.startswith("| 10 "))
+    assert "n/o ¹" in row
+    assert "Absolute times are LocalStack's" in drain_markdown(document)
+
+
+def test_the_readme_blocks_take_the_committed_tables(tmp_path: Path) -> None:
+    readme, results = tmp_path / "README.md", tmp_path / "results"
+    results.mkdir()
+    (results / "relay.md").write_text("# relay: title\n\n| a |\n| --- |\n| 1 |\n")
+    readme.write_text(
+        "intro\n<!-- bench:relay -->\nold\n<!-- /bench:relay -->\nend\n"
+        "<!-- bench:soak -->x<!-- /bench:soak -->\n"
+    )
+    assert update_readme(readme, results) == ["relay"]
+    assert readme.read_text() == (
+        "intro\n<!-- bench:relay -->\n| a |\n| --- |\n| 1 |\n<!-- /bench:relay -->\nend\n"
+        "<!-- bench:soak -->x<!-- /bench:soak -->\n"
+    )
+
+
+def test_the_chart_is_drawn_from_the_results_file(tmp_path: Path) -> None:
+    from tests.bench.harness.chart import draw
+
+    run = {
+        "design": "baton-relay",
+        "objects": 10,
+        "stalled": False,
+        "messages_per_second": 2.0,
+        "invocations": 1,
+        "calls_per_message": {"sqs": 0.2},
+        "sqs_observable": True,
+    }
+    mapping = {**run, "design": "event-source-mapping", "sqs_observable": False, "calls_per_message": {}}
+    document = {
+        "date": "2026-12-02",
+        "localstack": {"version": "4.14.0", "mode": "host"},
+        "machine": {"cpus": 2},
+    }
+    (tmp_path / "relay.json").write_text(json.dumps({**document, "runs": [run, mapping]}))
+    path = draw(tmp_path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

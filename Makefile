@@ -59,8 +59,9 @@ package: install ## Build dist/baton-lambda.zip (+ EXTRA_REQUIREMENTS=file PROCE
 		$(foreach dir,$(PROCESSOR_SRC),--processor-src $(dir)) \
 		$(foreach name,$(PROCESSOR_DIST),--processor-dist $(name))
 
-bench-core: install ## Benchmarks without a cloud: digest throughput and memory, engine overhead per message
+bench-core: install package ## Benchmarks without a cloud: digest throughput and memory, engine overhead, handler import time
 	$(BIN)/python -m tests.bench.bench_core
+	$(BIN)/python -m tests.bench.bench_cold_start
 
 # The proof harness (tests/bench/harness) on LocalStack: prints figures and writes tests/bench/results/; it
 # asserts no timing. BENCH_ARGS go to the relay suite (e.g. BENCH_ARGS="--sizes 200" for a short run).

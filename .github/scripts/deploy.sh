@@ -141,9 +141,9 @@ apply() {
 
 smoke() {
   tf output -json >"$work/outputs.json"
-  local args=("$root/tests/workflows/smoke.py" --outputs "$work/outputs.json")
+  local args=(-m consumer.cli smoke --outputs "$work/outputs.json")
   if [[ -n ${BATON_SMOKE_TIMEOUT:-} ]]; then
-    args+=(--timeout "$BATON_SMOKE_TIMEOUT")
+    args+=(--wait "$BATON_SMOKE_TIMEOUT")
   fi
   if [[ -n ${BATON_SMOKE_PREFIX:-} ]]; then
     args+=(--prefix "$BATON_SMOKE_PREFIX")

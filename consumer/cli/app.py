@@ -9,7 +9,7 @@ import traceback
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from consumer.cli import backfill, dlq, drain, send, status, try_, ui
+from consumer.cli import backfill, dlq, drain, send, smoke, status, try_, ui
 from consumer.cli.argtypes import positive_float
 from consumer.cli.aws import DEFAULT_TIMEOUT, Aws, AwsOptions, CliError
 from relay_common.errors import ConfigurationError
@@ -24,8 +24,8 @@ EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
 Operate a Baton pipeline (S3 -> SQS -> Lambda) on AWS or LocalStack: see its state, feed it, backfill the
-objects already in its bucket, drain a queue locally, look into and redrive its dead-letter queue, and try
-a processor on one file."""
+objects already in its bucket, drain a queue locally, look into and redrive its dead-letter queue, try a
+processor on one file, and smoke-test a deployment."""
 
 EPILOG = """\
 examples:
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_parser(commands, parents)
     drain.add_parser(commands, parents)
     dlq.add_parser(commands, parents, connection)
+    smoke.add_parser(commands, parents)
     try_.add_parser(commands, connection)
     return parser
 

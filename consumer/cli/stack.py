@@ -40,6 +40,7 @@ OUTPUTS: dict[str, tuple[str, str | None]] = {
     "results_table_name": ("results_table", "--table"),
     "idempotency_table_name": ("idempotency_table", "--idempotency-table"),
     "variant": ("variant", None),
+    "aws_region": ("region", None),
     "message_group_id": ("message_group_id", None),
     "message_groups": ("message_groups", None),
 }
@@ -62,6 +63,8 @@ class Stack:
     results_table: str | None = None
     idempotency_table: str | None = None
     variant: str | None = None
+    region: str | None = None
+    """The region the stack was deployed to (its `aws_region` output)."""
     message_group_id: str | None = None
     """FIFO: the MessageGroupId of every key no `message_groups` prefix claims."""
     message_groups: tuple[tuple[str, str], ...] | None = None

@@ -21,6 +21,7 @@ COMMANDS = [
     ["dlq", "peek"],
     ["dlq", "redrive"],
     ["try"],
+    ["smoke"],
 ]
 
 

@@ -274,10 +274,12 @@ def test_the_smoke_step_reads_the_stack_outputs(tree: Path) -> None:
     assert calls(tree)[-1]["args"] == ["output", "-json"]
     smoke_args = (tree / "terraform.log.smoke").read_text(encoding="utf-8").split()
     assert smoke_args == [
-        str(tree / "tests" / "workflows" / "smoke.py"),
+        "-m",
+        "consumer.cli",
+        "smoke",
         "--outputs",
         str(outputs),
-        "--timeout",
+        "--wait",
         "120",
     ]
 

@@ -1,5 +1,5 @@
-"""The post-deploy smoke test (tests/workflows/smoke.py) against moto: the pipeline is simulated by writing
-the result record the default processor would write while the smoke test waits."""
+"""`baton smoke`, the post-deploy smoke test, against moto: the pipeline is simulated by writing the result
+record the default processor would write while the smoke test waits."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from consumer.cli import smoke
+from consumer.cli.stack import Stack
 from tests.unit.builders import create_results_table
-from tests.workflows import smoke
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-pytestmark = pytest.mark.workflows
+    from tests.cli.conftest import Runner
 
 BUCKET = "baton-relay-staging-ingest-123456789012"
 TABLE = "baton-relay-staging-results"
@@ -52,9 +53,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 
 def target(variant: str = "relay") -> smoke.Target:
-    return smoke.Target(
-        variant=variant, bucket=BUCKET, table=TABLE, function_name=f"baton-{variant}", region=None
-    )
+    return smoke.Target(variant=variant, bucket=BUCKET, table=TABLE, function_name=f"baton-{variant}")
 
 
 def pipeline(aws: dict[str, Any], *, status: str = "recorded", corrupt: bool = False) -> Any:
@@ -125,27 +124,23 @@ def test_a_wrong_record_fails(aws: dict[str, Any], status: str, corrupt: bool, p
         )
 
 
-def test_outputs_are_read_from_terraform_output_json() -> None:
-    outputs = {
-        "variant": {"value": "fifo", "type": "string", "sensitive": False},
-        "bucket_name": {"value": BUCKET},
-        "results_table_name": {"value": TABLE},
-        "function_name": {"value": "baton-fifo-staging"},
-        "aws_region": {"value": "eu-west-1"},
-    }
-    assert smoke.load_target(outputs) == smoke.Target(
-        "fifo", BUCKET, TABLE, "baton-fifo-staging", "eu-west-1"
+def test_the_target_comes_from_the_stack() -> None:
+    stack = Stack(
+        "outputs.json",
+        variant="fifo",
+        bucket=BUCKET,
+        results_table=TABLE,
+        function="baton-fifo-staging",
+        region="eu-west-1",
     )
+    assert smoke.Target.of(stack) == smoke.Target("fifo", BUCKET, TABLE, "baton-fifo-staging")
+    with pytest.raises(smoke.CliError, match="no bucket known"):
+        smoke.Target.of(Stack("outputs.json", variant="fifo", results_table=TABLE, function="f"))
+    with pytest.raises(smoke.CliError, match="unknown stack variant"):
+        smoke.Target.of(Stack("x", variant="batch", bucket=BUCKET, results_table=TABLE, function="f"))
 
-    with pytest.raises(smoke.SmokeError, match="'bucket_name' is missing"):
-        smoke.load_target({**outputs, "bucket_name": {"value": ""}})
-    with pytest.raises(smoke.SmokeError, match="unknown stack variant"):
-        smoke.load_target({**outputs, "variant": {"value": "batch"}})
 
-
-def test_main_reports_a_failure_with_exit_status_1(
-    aws: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_failure_is_one_line_and_exit_status_1(aws: dict[str, Any], tmp_path: Path, baton: Runner) -> None:
     outputs = tmp_path / "outputs.json"
     outputs.write_text(
         json.dumps(
@@ -159,5 +154,14 @@ def test_main_reports_a_failure_with_exit_status_1(
         ),
         encoding="utf-8",
     )
-    assert smoke.main(["--outputs", str(outputs), "--timeout", "0"]) == 1
-    assert "smoke: FAILED: no result record" in capsys.readouterr().err
+    result = baton("smoke", "--outputs", str(outputs), "--wait", "0.001", "--interval", "0.001")
+    assert result.code == 1
+    assert result.err.startswith("baton: error: smoke: FAILED: no result record for")
+    assert len(result.err.splitlines()) == 1
+
+
+def test_a_missing_bucket_is_named(aws: dict[str, Any], baton: Runner) -> None:
+    result = baton(
+        "smoke", "--bucket", "no-such-bucket", "--table", TABLE, "--function", "f", "--outputs", "-"
+    )
+    assert result.code == 1

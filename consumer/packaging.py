@@ -19,8 +19,8 @@ production. Every input is checked before pip runs, and every problem is reporte
 two sources (a processor package called `consumer`, a vendored copy of a pinned library) fails the build.
 
 The zip is reproducible: entries sorted, every timestamp 1980-01-01, permissions 0644, no bytecode, no
-machine-specific install records, so two builds from the same inputs are byte-identical. This module and the
-operator CLI are not part of the artifact.
+machine-specific install records, so two builds from the same inputs are byte-identical. This module, the
+operator CLI and the local demo tooling (`consumer/local`) are not part of the artifact.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("relay_common", "consumer")
-EXCLUDED = ("consumer/packaging.py", "consumer/cli")
-"""Build and operator tooling that does not belong in the function."""
+EXCLUDED = ("consumer/packaging.py", "consumer/cli", "consumer/local")
+"""Build, operator and local-cloud tooling that does not belong in the function."""
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
 SKIP_PARTS = {"__pycache__", "bin"}

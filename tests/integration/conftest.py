@@ -16,19 +16,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
 from consumer import packaging
+from consumer.local.deploy import ARTIFACT, ROOT, Deployment
+from consumer.local.session import endpoint_url, localstack_session
 from relay_common.lease import RESERVED_PREFIX
-from tests.integration.deploy import ARTIFACT, LOCAL_CREDENTIALS, ROOT, Deployment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 pytestmark = pytest.mark.integration
 
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+ENDPOINT = endpoint_url()
 VISIBILITY_TIMEOUT = 30
 # The original FIFO design's numbers: function timeout 5 s, visibility 30 s, batch 5, maxReceiveCount 1; the
 # chaos processor hangs or fails on purpose for keys containing hang-on-purpose / fail-on-purpose.
@@ -168,17 +168,13 @@ def artifact() -> str:
 
 @pytest.fixture(scope="session")
 def clients(endpoint: str) -> Callable[[str], Any]:
-    """boto3 clients pointed at LocalStack."""
-    session = boto3.session.Session(
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
-    )
+    """boto3 clients pointed at LocalStack (`endpoint`), one per service for the session."""
+    session = localstack_session()
     cache: dict[str, Any] = {}
 
     def make(service: str) -> Any:
         if service not in cache:
-            cache[service] = session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
+            cache[service] = session.client(service)
         return cache[service]
 
     return make

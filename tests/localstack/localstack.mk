@@ -32,10 +32,10 @@ test-integration: install package localstack-up ## End-to-end tests: both stacks
 	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) BATON_REQUIRE_LOCALSTACK=1 $(BIN)/pytest tests/integration -m integration
 
 demo: install package localstack-up ## Run the demo pipeline end to end on LocalStack (both variants) and summarise
-	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.integration.demo up
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m consumer.local.demo up
 
 demo-down: ## Destroy the demo stacks and stop LocalStack
 	@if [ -d .demo ] && [ -x $(BIN)/python ]; then \
-	  AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.integration.demo down || exit 1; fi
+	  AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m consumer.local.demo down || exit 1; fi
 	@$(LOCALSTACK_CTL) down
 	rm -rf .demo

@@ -38,6 +38,7 @@ def test_artifact_has_code_and_dependencies_but_not_boto3(artifacts: tuple[Path,
     assert {"relay_common", "consumer", "aws_lambda_powertools", "aws_xray_sdk", "wrapt"} <= tops
     assert not tops & {"boto3", "botocore", "tests", "bin"}
     assert "consumer/packaging.py" not in names
+    assert not [n for n in names if n.startswith(("consumer/cli/", "consumer/local/"))]
     assert "consumer/processors/csv_rows.py" in names
     assert not [n for n in names if n.endswith(".pyc")]
 

@@ -1,4 +1,4 @@
-"""Finding hashicorp/aws on disk for terraform init (tests/integration/provider_mirror.py), and what the
+"""Finding hashicorp/aws on disk for terraform init (consumer/local/provider_mirror.py), and what the
 LocalStack deployments and `make demo` do with it when no registry answers."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration import demo, deploy
-from tests.integration.provider_mirror import (
+from consumer.local import demo, deploy
+from consumer.local.provider_mirror import (
     ENV_VAR,
     ProviderMirrorError,
     find_provider_mirror,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.integration import deploy
+from consumer.local import deploy
 from tests.workflows.conftest import ROOT, load_workflow
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from consumer.local.deploy import LOCAL_CREDENTIALS, ROOT
 from tests.bench.harness.calls import CallCounter
-from tests.integration.deploy import LOCAL_CREDENTIALS, ROOT
 
 ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
 LOCALSTACK_LOG = Path(os.environ.get("BATON_BENCH_LOCALSTACK_LOG") or ROOT / ".localstack" / "localstack.log")

@@ -17,7 +17,7 @@ from tests.bench.harness.deploy import apply_all, build_artifact, deployment_for
 from tests.bench.harness.stack import StackView
 
 if TYPE_CHECKING:
-    from tests.integration.deploy import Deployment
+    from consumer.local.deploy import Deployment
 
 
 def _deploy(
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
         print(f"rendered {args.results}/{args.suite}.md")
         return 0
     if args.command == "readme":
-        from tests.integration.deploy import ROOT
+        from consumer.local.deploy import ROOT
 
         print("updated:", ", ".join(report.update_readme(ROOT / "README.md", args.results)) or "nothing")
         return 0

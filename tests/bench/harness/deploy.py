@@ -1,6 +1,6 @@
 """Deploying designs: Baton's stacks or the bench root, with `terraform apply` like the end-to-end tests.
 
-`tests.integration.deploy.Deployment` applies a scratch copy of terraform/; `BenchRootDeployment` is the same
+`consumer.local.deploy.Deployment` applies a scratch copy of terraform/; `BenchRootDeployment` is the same
 with the bench-only root (tests/bench/terraform) copied next to the modules at the path it has in the
 repository, so its `../../../terraform/modules/...` sources resolve in the copy as in the source tree.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from consumer import packaging
-from tests.integration.deploy import (
+from consumer.local.deploy import (
     _MODULES_COPY_IGNORE,
     _STACK_COPY_IGNORE,
     ARTIFACT,

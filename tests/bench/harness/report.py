@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.integration.deploy import ROOT
+from consumer.local.deploy import ROOT
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 NOT_OBSERVABLE = "n/o"

@@ -26,13 +26,13 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from consumer.local.deploy import ROOT
 from tests.bench.harness import report
 from tests.bench.harness.accounting import ROWS, account
 from tests.bench.harness.aws import localstack_mode
 from tests.bench.harness.lambda_logs import FunctionLog
 from tests.bench.harness.report import table, where
 from tests.bench.harness.stack import object_keys
-from tests.integration.deploy import ROOT
 
 if TYPE_CHECKING:
     from pathlib import Path

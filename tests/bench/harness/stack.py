@@ -13,9 +13,9 @@ from urllib.parse import unquote_plus
 from tests.bench.harness.lambda_logs import LogEvent
 
 if TYPE_CHECKING:
+    from consumer.local.deploy import Deployment
     from tests.bench.harness.aws import Harness
     from tests.bench.harness.spec import Design
-    from tests.integration.deploy import Deployment
 
 
 @dataclass(frozen=True, slots=True)

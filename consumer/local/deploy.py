@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.integration.provider_mirror import (
+from consumer.local.provider_mirror import (
     ProviderMirrorError,
     find_provider_mirror,
     missing_provider_message,

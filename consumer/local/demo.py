@@ -10,6 +10,7 @@ hops and elapsed time. The FIFO set replays the original FIFO design's stall: it
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -19,22 +20,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tests.integration.deploy import LOCAL_CREDENTIALS, ROOT, DeployError, Deployment
-from tests.integration.provider_mirror import ProviderMirrorError
+from consumer.local.deploy import LOCAL_CREDENTIALS, ROOT, DeployError, Deployment
+from consumer.local.provider_mirror import ProviderMirrorError
+from consumer.local.session import endpoint_url, localstack_session
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
+DESCRIPTION = "Both variants end to end on a local LocalStack, with a summary readable at a glance."
 DEMO_DIR = ROOT / ".demo"
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+ENDPOINT = endpoint_url()
 BATON = [sys.executable, "-m", "consumer.cli"]
 TIMEOUT = 300.0
 
@@ -82,14 +81,10 @@ class Variant:
         return str(self.deployment.stack_dir)
 
 
+@functools.cache
 def client(service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=ENDPOINT,
-        region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    """A LocalStack client, one per service for the whole run."""
+    return localstack_session().client(service)
 
 
 def baton(*args: str) -> None:
@@ -225,20 +220,21 @@ def relay_hops(variant: Variant, since_ms: int) -> int:
             return hops
 
 
+def accounted(variant: Variant, run: str) -> int:
+    """This run's files that have a result or sit in the DLQ."""
+    return len(recorded(variant, run) | dead_lettered(variant, run))
+
+
 def follow(variants: dict[str, Variant], run: str) -> None:
     """Progress bars until every file has a result or sits in the DLQ."""
     columns = (TextColumn("{task.description:>6}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    done: dict[str, Callable[[], int]] = {
-        name: (lambda v=variant: len(recorded(v, run) | dead_lettered(v, run)))
-        for name, variant in variants.items()
-    }
     deadline = time.monotonic() + TIMEOUT
     with Progress(*columns, console=console) as progress:
         tasks = {name: progress.add_task(name, total=len(v.files)) for name, v in variants.items()}
         pending = set(variants)
         while pending and time.monotonic() < deadline:
             for name in list(pending):
-                completed = done[name]()
+                completed = accounted(variants[name], run)
                 progress.update(tasks[name], completed=completed)
                 if completed >= len(variants[name].files):
                     variants[name].finished = time.monotonic()
@@ -288,7 +284,7 @@ def up(count: int) -> int:
         "3",
     )
     console.print(f"demo finished in {time.monotonic() - started:.0f}s · `make demo-down` removes everything")
-    complete = all(len(recorded(v, run) | dead_lettered(v, run)) == len(v.files) for v in variants.values())
+    complete = all(accounted(v, run) == len(v.files) for v in variants.values())
     return 0 if complete else 1
 
 
@@ -303,9 +299,7 @@ def down() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.integration.demo", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m consumer.local.demo", description=DESCRIPTION)
     parser.add_argument("action", choices=("up", "down"))
     parser.add_argument("--files", type=int, default=200, help="sample files for the relay (default 200)")
     args = parser.parse_args(argv)

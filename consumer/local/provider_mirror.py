@@ -7,7 +7,7 @@ only while the CLI configuration has no `provider_installation` block; naming th
 `-plugin-dir` makes init use it either way, and never ask the registry.
 
 Standard library only, so it also runs before the project's virtual environment exists:
-`python3 tests/integration/provider_mirror.py` prints the directory, or says what to set and exits 1.
+`python3 consumer/local/provider_mirror.py` prints the directory, or says what to set and exits 1.
 """
 
 from __future__ import annotations

@@ -138,9 +138,7 @@ def _function_zip() -> bytes:
     return buffer.getvalue()
 
 
-def _outputs(
-    path: Path, variant: str, aws: Aws, queue: Queue, function: str, **extra: str
-) -> Path:
+def _outputs(path: Path, variant: str, aws: Aws, queue: Queue, function: str, **extra: str) -> Path:
     dlq_arn = queue.sqs.get_queue_attributes(QueueUrl=queue.dlq_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]

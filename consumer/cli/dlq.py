@@ -269,11 +269,16 @@ def describe(message: MessageTypeDef) -> Peeked:
 def _delivery_failure(message: MessageTypeDef) -> Failure | None:
     """Why EventBridge could not deliver an event: the ERROR_CODE/ERROR_MESSAGE attributes it adds."""
     attributes = message.get("MessageAttributes", {})
-    code = attributes.get("ERROR_CODE", {}).get("StringValue")
+
+    def attribute(name: str) -> str | None:
+        value = attributes.get(name)
+        return value.get("StringValue") if value else None
+
+    code = attribute("ERROR_CODE")
     if code is None:
         return None
-    rule = attributes.get("RULE_ARN", {}).get("StringValue")
-    detail = attributes.get("ERROR_MESSAGE", {}).get("StringValue") or ""
+    rule = attribute("RULE_ARN")
+    detail = attribute("ERROR_MESSAGE") or ""
     if rule:
         detail = f"{detail} (rule {rule.rsplit('/', 1)[-1]})".strip()
     return Failure(error_type=code, error=detail or None, logged_at=None)

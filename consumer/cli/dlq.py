@@ -54,10 +54,13 @@ examples:
   baton dlq peek --stack terraform/stacks/fifo
   baton dlq peek --dlq-url "$DLQ_URL" --function baton-demo-fifo --max 50
   baton dlq peek --outputs relay.json --json | jq '.[].failure'
+  baton dlq peek --stack terraform/stacks/fifo --events      events EventBridge could not deliver
 
 Messages are received with a short visibility timeout and made visible again at once: nothing is consumed,
 but each peek counts as a receive. On a FIFO DLQ only the first messages of each group can be seen while
-earlier ones are in flight. The failure comes from the function's log group (/aws/lambda/<function>).
+earlier ones are in flight. The failure comes from the function's log group (/aws/lambda/<function>);
+with --events, from the ERROR_CODE and ERROR_MESSAGE attributes EventBridge puts on an event it could not
+deliver (stack output delivery_dlq_url).
 """
 
 REDRIVE_EPILOG = """\
@@ -127,6 +130,11 @@ def add_parser(
         "--max", type=int_between(1, 1000), default=10, metavar="N", help="at most N messages (10)"
     )
     peek.add_argument("--no-logs", action="store_true", help="do not search the function's logs for failures")
+    peek.add_argument(
+        "--events",
+        action="store_true",
+        help="FIFO: peek at the route's delivery DLQ (events EventBridge could not deliver to the queue)",
+    )
     peek.add_argument("--json", action="store_true", help="print JSON (with full bodies)")
     peek.set_defaults(handler=run_peek)
 
@@ -164,8 +172,12 @@ def add_parser(
 def run_peek(args: argparse.Namespace, aws: Aws) -> int:
     """`baton dlq peek`."""
     stack = discover(args)
-    dlq_url = resolve_dlq(aws, stack.dlq_url, stack.queue_url)
-    attributes = queue_attributes(aws, dlq_url, "dead-letter queue")
+    if args.events:
+        dlq_url = stack.require("delivery_dlq_url")
+        attributes = queue_attributes(aws, dlq_url, "delivery DLQ")
+    else:
+        dlq_url = resolve_dlq(aws, stack.dlq_url, stack.queue_url)
+        attributes = queue_attributes(aws, dlq_url, "dead-letter queue")
     if attributes.get("RedrivePolicy"):
         ui.warn("this DLQ has a redrive policy of its own: peeking counts as a receive towards it")
     depth = sum(
@@ -177,11 +189,13 @@ def run_peek(args: argparse.Namespace, aws: Aws) -> int:
     # approximate, so when it says 0 one poll still looks.
     messages = receive_without_consuming(aws, dlq_url, min(args.max, visible or 1))
     peeked = [describe(message) for message in messages]
-    if stack.function and not args.no_logs and peeked:
-        find_failures(aws, stack.function, peeked)
-    elif not args.no_logs and peeked:
-        for item in peeked:
-            item.failure_note = "no function known (--function) to read logs from"
+    # Undelivered events never reached the function: EventBridge's own attributes say why (see describe).
+    if not (args.events or args.no_logs):
+        if stack.function:
+            find_failures(aws, stack.function, peeked)
+        else:
+            for item in peeked:
+                item.failure_note = "no function known (--function) to read logs from"
     if args.json:
         ui.print_json([asdict(item) for item in peeked])
     else:
@@ -240,6 +254,9 @@ def describe(message: MessageTypeDef) -> Peeked:
         source_queue=source.rsplit(":", 1)[-1] if source else None,
         body=body,
     )
+    failure = _delivery_failure(message)
+    if failure is not None:
+        item.failure = failure
     try:
         parsed = parse_message(body, message_id)
     except InvalidMessageError as error:
@@ -247,6 +264,24 @@ def describe(message: MessageTypeDef) -> Peeked:
     else:
         item.objects = ["s3:TestEvent"] if parsed.test_event else [ref.uri for ref in parsed.objects]
     return item
+
+
+def _delivery_failure(message: MessageTypeDef) -> Failure | None:
+    """Why EventBridge could not deliver an event: the ERROR_CODE/ERROR_MESSAGE attributes it adds."""
+    attributes = message.get("MessageAttributes", {})
+
+    def attribute(name: str) -> str | None:
+        value = attributes.get(name)
+        return value.get("StringValue") if value else None
+
+    code = attribute("ERROR_CODE")
+    if code is None:
+        return None
+    rule = attribute("RULE_ARN")
+    detail = attribute("ERROR_MESSAGE") or ""
+    if rule:
+        detail = f"{detail} (rule {rule.rsplit('/', 1)[-1]})".strip()
+    return Failure(error_type=code, error=detail or None, logged_at=None)
 
 
 def find_failures(aws: Aws, function: str, peeked: list[Peeked]) -> None:

@@ -36,6 +36,7 @@ OUTPUTS: dict[str, tuple[str, str | None]] = {
     "queue_arn": ("queue_arn", None),
     "dlq_url": ("dlq_url", "--dlq-url"),
     "dlq_arn": ("dlq_arn", None),
+    "delivery_dlq_url": ("delivery_dlq_url", None),
     "function_name": ("function", "--function"),
     "results_table_name": ("results_table", "--table"),
     "idempotency_table_name": ("idempotency_table", "--idempotency-table"),
@@ -59,6 +60,8 @@ class Stack:
     queue_arn: str | None = None
     dlq_url: str | None = None
     dlq_arn: str | None = None
+    delivery_dlq_url: str | None = None
+    """FIFO: the queue that keeps events EventBridge could not deliver to the queue."""
     function: str | None = None
     results_table: str | None = None
     idempotency_table: str | None = None

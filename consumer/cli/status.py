@@ -1,5 +1,8 @@
 """`baton status`: one screen per deployment: queue, dead letters, the function, the latest results.
 
+For the FIFO variant the screen also shows the route's delivery DLQ (events EventBridge could not deliver to
+the queue; stack output `delivery_dlq_url`), which is otherwise invisible: its events never reach the queue.
+
 Queue counts come from `GetQueueAttributes` (approximate: they can lag about a minute behind producers). The
 age of the oldest message and the function's invocations, errors and throttles come from CloudWatch; when
 CloudWatch cannot be reached they show as n/a and the rest of the screen still works. The latest results are
@@ -103,6 +106,8 @@ class Section:
     source: str
     queue: QueueState | None = None
     dlq: QueueState | None = None
+    delivery_dlq: QueueState | None = None
+    """FIFO: events EventBridge could not deliver to the queue."""
     function: FunctionState | None = None
     results: ResultsState | None = None
     problems: list[str] = field(default_factory=list)
@@ -166,6 +171,13 @@ def gather(aws: Aws, stack: Stack, *, now: datetime, results: int) -> Section:
     if dlq_url:
         try:
             section.dlq = _queue_state(dlq_url, queue_attributes(aws, dlq_url, "dead-letter queue"))
+        except ResourceError as error:
+            section.problems.append(error.message)
+    if stack.delivery_dlq_url:
+        try:
+            section.delivery_dlq = _queue_state(
+                stack.delivery_dlq_url, queue_attributes(aws, stack.delivery_dlq_url, "delivery DLQ")
+            )
         except ResourceError as error:
             section.problems.append(error.message)
     if stack.function:
@@ -233,7 +245,7 @@ def _add_metrics(aws: Aws, section: Section, now: datetime) -> None:
         )
     except (ClientError, BotoCoreError) as error:
         note = f"CloudWatch unavailable ({_short_reason(error)})"
-        for queue in (section.queue, section.dlq):
+        for queue in _queues(section).values():
             if queue is not None:
                 queue.oldest_age_note = note
         if section.function is not None:
@@ -243,7 +255,7 @@ def _add_metrics(aws: Aws, section: Section, now: datetime) -> None:
     for result in response.get("MetricDataResults", []):
         points = sorted(zip(result.get("Timestamps", []), result.get("Values", []), strict=False))
         series[result.get("Id", "")] = points
-    for ident, queue in (("qage", section.queue), ("dage", section.dlq)):
+    for ident, queue in _queues(section).items():
         if queue is None:
             continue
         points = series.get(ident, [])
@@ -258,9 +270,14 @@ def _add_metrics(aws: Aws, section: Section, now: datetime) -> None:
         section.function.throttles = sum(value for _, value in series.get("thr", []))
 
 
+def _queues(section: Section) -> dict[str, QueueState | None]:
+    """The section's queues by metric query id."""
+    return {"qage": section.queue, "dage": section.dlq, "eage": section.delivery_dlq}
+
+
 def _metric_queries(section: Section) -> list[MetricDataQueryTypeDef]:
     queries: list[MetricDataQueryTypeDef] = []
-    for ident, queue in (("qage", section.queue), ("dage", section.dlq)):
+    for ident, queue in _queues(section).items():
         if queue is not None:
             queries.append(_query(ident, "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue.name))
     if section.function is not None:
@@ -349,6 +366,11 @@ def render(section: Section, now: datetime) -> Panel:
         grid.add_row("queue", section.queue.name, _queue_line(section.queue, dead_letters=False))
     if section.dlq is not None:
         grid.add_row("DLQ", section.dlq.name, _queue_line(section.dlq, dead_letters=True))
+    if section.delivery_dlq is not None:
+        line = _queue_line(section.delivery_dlq, dead_letters=True)
+        if section.delivery_dlq.total:
+            line.append(" · not delivered to the queue: baton dlq peek --events", style="red")
+        grid.add_row("undelivered", section.delivery_dlq.name, line)
     function = section.function
     if function is not None:
         grid.add_row("function", function.name, _function_line(function))

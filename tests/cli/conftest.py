@@ -102,6 +102,8 @@ class Cloud:
     fifo_function: str
     relay_outputs: Path
     fifo_outputs: Path
+    delivery_dlq_url: str
+    """The FIFO route's delivery DLQ (a standard queue), in the fifo outputs as `delivery_dlq_url`."""
     lambda_: Any
     logs: Any
     cloudwatch: Any
@@ -136,7 +138,7 @@ def _function_zip() -> bytes:
     return buffer.getvalue()
 
 
-def _outputs(path: Path, variant: str, aws: Aws, queue: Queue, function: str) -> Path:
+def _outputs(path: Path, variant: str, aws: Aws, queue: Queue, function: str, **extra: str) -> Path:
     dlq_arn = queue.sqs.get_queue_attributes(QueueUrl=queue.dlq_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
@@ -150,6 +152,7 @@ def _outputs(path: Path, variant: str, aws: Aws, queue: Queue, function: str) ->
         "results_table_name": aws.results_table,
         "idempotency_table_name": aws.idempotency_table,
         "variant": variant,
+        **extra,
     }
     document = {
         name: {"sensitive": False, "type": "string", "value": value} for name, value in values.items()
@@ -175,6 +178,7 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
         aws = Aws(bucket, results, idempotency, s3, sqs, dynamodb)
         relay = aws.queue("baton-relay", max_receive=3, visibility=30)
         fifo = aws.queue("baton-fifo", fifo=True, max_receive=1, visibility=30)
+        delivery_dlq = sqs.create_queue(QueueName="baton-fifo-object-created-delivery-dlq")["QueueUrl"]
         role = iam.create_role(
             RoleName="baton-fn",
             AssumeRolePolicyDocument=json.dumps(
@@ -208,7 +212,10 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
             relay_function="baton-relay",
             fifo_function="baton-fifo",
             relay_outputs=_outputs(tmp_path / "relay.json", "relay", aws, relay, "baton-relay"),
-            fifo_outputs=_outputs(tmp_path / "fifo.json", "fifo", aws, fifo, "baton-fifo"),
+            fifo_outputs=_outputs(
+                tmp_path / "fifo.json", "fifo", aws, fifo, "baton-fifo", delivery_dlq_url=delivery_dlq
+            ),
+            delivery_dlq_url=delivery_dlq,
             lambda_=lambda_,
             logs=SESSION.client("logs", region_name=REGION),
             cloudwatch=SESSION.client("cloudwatch", region_name=REGION),

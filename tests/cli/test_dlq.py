@@ -127,6 +127,51 @@ def test_peek_limits_and_explains_missing_logs(cloud: Cloud, baton: Runner) -> N
     assert cloud.relay.depth(cloud.relay.dlq_url) == (3, 0)
 
 
+def undeliverable(cloud: Cloud, key: str) -> str:
+    """An event EventBridge gave up on, as the delivery DLQ holds it: the event and its error attributes."""
+    attributes = {
+        "RULE_ARN": "arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created",
+        "TARGET_ARN": "arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo",
+        "ERROR_CODE": "SQS.KmsAccessDenied",
+        "ERROR_MESSAGE": "The KMS key policy does not allow events.amazonaws.com",
+    }
+    message_id: str = cloud.aws.sqs.send_message(
+        QueueUrl=cloud.delivery_dlq_url,
+        MessageBody=eventbridge_body(cloud.aws.bucket, key),
+        MessageAttributes={
+            name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
+        },
+    )["MessageId"]
+    return message_id
+
+
+def test_peek_events_shows_why_eventbridge_could_not_deliver(cloud: Cloud, baton: Runner) -> None:
+    message_id = undeliverable(cloud, "in/lost.csv")
+
+    screen = baton("dlq", "peek", *cloud.outputs("fifo"), "--events")
+    [item] = baton("dlq", "peek", *cloud.outputs("fifo"), "--events", "--json").json()
+
+    assert screen.code == 0, screen.err
+    assert "baton-fifo-object-created-delivery-dlq: 1 message shown" in screen.out
+    assert "SQS.KmsAccessDenied" in screen.out
+    assert item["message_id"] == message_id
+    assert item["objects"] == [f"s3://{cloud.aws.bucket}/in/lost.csv"]
+    assert item["failure"] == {
+        "error_type": "SQS.KmsAccessDenied",
+        "error": "The KMS key policy does not allow events.amazonaws.com (rule baton-fifo-object-created)",
+        "logged_at": None,
+    }
+    assert item["failure_note"] is None  # the function never saw it: no log search
+    assert cloud.fifo.depth(cloud.delivery_dlq_url) == (1, 0)  # peeked, not consumed
+
+
+def test_peek_events_needs_the_delivery_dlq_output(cloud: Cloud, baton: Runner) -> None:
+    result = baton("dlq", "peek", *cloud.outputs("relay"), "--events")
+
+    assert result.code != 0
+    assert "output 'delivery_dlq_url'" in result.err
+
+
 def test_peek_on_an_empty_dlq(cloud: Cloud, baton: Runner) -> None:
     result = baton("dlq", "peek", "--queue-url", cloud.relay.url)  # the DLQ found via the redrive policy
 

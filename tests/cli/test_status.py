@@ -35,6 +35,22 @@ def test_one_section_per_stack_without_cloudwatch_data(cloud: Cloud, baton: Runn
     assert "baton-fifo-dlq.fifo" in fifo
     assert "1 message " in fifo
     assert "processor consumer.processors.chaos:process" in fifo
+    assert "undelivered" in fifo
+    assert "baton-fifo-object-created-delivery-dlq" in fifo
+    assert "baton dlq peek --events" not in fifo  # nothing undelivered
+
+
+def test_undelivered_events_show_on_the_fifo_screen(cloud: Cloud, baton: Runner) -> None:
+    cloud.aws.sqs.send_message(QueueUrl=cloud.delivery_dlq_url, MessageBody="{}")
+
+    screen = baton("status", *cloud.outputs("fifo"))
+    [section] = baton("status", *cloud.outputs("fifo"), "--json").json()
+
+    assert screen.code == 0, screen.err
+    assert "1 message · " in screen.out
+    assert "not delivered to the queue: baton dlq peek --events" in screen.out
+    assert section["delivery_dlq"]["name"] == "baton-fifo-object-created-delivery-dlq"
+    assert section["delivery_dlq"]["visible"] == 1
 
 
 def test_json_has_the_counts_and_marks_missing_metrics(cloud: Cloud, baton: Runner) -> None:

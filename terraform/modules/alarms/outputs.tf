@@ -18,12 +18,17 @@ output "oldest_message_age_alarm_arn" {
   value       = aws_cloudwatch_metric_alarm.oldest_message_age.arn
 }
 
+output "route_alarm_names" {
+  description = "Names of the FIFO route's alarms (delivery DLQ depth, each rule's FailedInvocations); empty without them."
+  value       = sort([for alarm in aws_cloudwatch_metric_alarm.route : alarm.alarm_name])
+}
+
 output "sns_topic_arn" {
   description = "ARN of the created alarm topic (null when none was created)."
   value       = one(aws_sns_topic.this[*].arn)
 }
 
 output "alarm_actions" {
-  description = "Actions notified by both alarms."
+  description = "Actions notified by every alarm."
   value       = local.actions
 }

@@ -80,6 +80,19 @@ variable "alarm_actions" {
   }
 }
 
+variable "delivery_dlq_name" {
+  description = "Name of the FIFO route's delivery DLQ (events EventBridge could not deliver) to alarm on when it is not empty. Null: no such alarm."
+  type        = string
+  default     = null
+}
+
+variable "event_rule_names" {
+  description = "EventBridge rules whose FailedInvocations metric is alarmed on (one alarm each): the FIFO route's rules."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "tags" {
   description = "Tags for the alarms and the topic."
   type        = map(string)

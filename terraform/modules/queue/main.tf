@@ -68,3 +68,20 @@ resource "aws_sqs_queue" "this" {
     }
   }
 }
+
+# The source queue's policy belongs to whoever sends to it (the route modules, which deny plain HTTP there);
+# the DLQ only receives by redrive, so its policy does nothing but refuse requests without TLS.
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.url
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "sqs:*"
+      Resource  = aws_sqs_queue.dlq.arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}

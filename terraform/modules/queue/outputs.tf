@@ -47,3 +47,8 @@ output "dlq_redrive_allow_policy" {
   description = "Redrive-allow policy of the DLQ (JSON)."
   value       = aws_sqs_queue.dlq.redrive_allow_policy
 }
+
+output "dlq_policy" {
+  description = "The DLQ's queue policy document (JSON): it denies every request that does not use TLS."
+  value       = aws_sqs_queue_policy.dlq.policy
+}

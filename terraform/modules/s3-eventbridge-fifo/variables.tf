@@ -44,7 +44,7 @@ variable "queue_url" {
 }
 
 variable "message_group_id" {
-  description = "MessageGroupId EventBridge puts on every message (1-128 printable ASCII characters). One group means one ordered stream; null uses the bucket name."
+  description = "MessageGroupId of every key no message_groups prefix claims (1-128 printable ASCII characters). One group means one ordered stream; null uses the bucket name."
   type        = string
   default     = null
 
@@ -73,6 +73,86 @@ variable "filter_prefix" {
   }
 }
 
+variable "message_groups" {
+  description = "Routes key prefixes to their own MessageGroupId: one EventBridge rule per prefix, so each prefix is its own ordered stream and streams are processed in parallel. Keys under no prefix keep the default group (message_group_id). Prefixes must not overlap each other or exclude_prefix, and cannot be combined with filter_prefix."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for prefix, group in var.message_groups : length(prefix) >= 1 && length(prefix) <= 1024 && can(regex("^[!-~]{1,128}$", group))])
+    error_message = "Each message_groups entry needs a non-empty key prefix (at most 1024 characters) and a MessageGroupId of 1-128 letters, digits and punctuation (no spaces)."
+  }
+  validation {
+    condition = alltrue(flatten([
+      for a in keys(var.message_groups) : [for b in keys(var.message_groups) : a == b || !startswith(b, a)]
+    ]))
+    error_message = "message_groups prefixes overlap (one starts with another): a key would match two rules and be delivered twice. Make them disjoint, for example \"tenant-a/\" and \"tenant-b/\"."
+  }
+  validation {
+    condition     = var.exclude_prefix == "" || alltrue([for p in keys(var.message_groups) : !startswith(p, var.exclude_prefix) && !startswith(var.exclude_prefix, p)])
+    error_message = "A message_groups prefix overlaps exclude_prefix: keys under exclude_prefix must not be routed. Choose prefixes outside it, or change exclude_prefix."
+  }
+  validation {
+    condition     = var.filter_prefix == "" || length(var.message_groups) == 0
+    error_message = "filter_prefix cannot be combined with message_groups: an EventBridge pattern cannot both require one prefix and exclude others on the same key. List every prefix to route in message_groups (keys under none of them take the default group) and use exclude_prefix for keys to skip."
+  }
+  validation {
+    condition     = length(var.message_groups) <= 100
+    error_message = "message_groups may hold at most 100 prefixes (one EventBridge rule each; the default bus allows 300 rules per account and Region)."
+  }
+}
+
+variable "retry_maximum_event_age_seconds" {
+  description = "How long EventBridge keeps retrying a delivery to the queue before it goes to the delivery DLQ, in seconds (60-86400)."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.retry_maximum_event_age_seconds >= 60 && var.retry_maximum_event_age_seconds <= 86400 && floor(var.retry_maximum_event_age_seconds) == var.retry_maximum_event_age_seconds
+    error_message = "retry_maximum_event_age_seconds must be a whole number from 60 to 86400."
+  }
+}
+
+variable "retry_maximum_attempts" {
+  description = "How many times EventBridge retries a failed delivery before it goes to the delivery DLQ (0-185)."
+  type        = number
+  default     = 185
+
+  validation {
+    condition     = var.retry_maximum_attempts >= 0 && var.retry_maximum_attempts <= 185 && floor(var.retry_maximum_attempts) == var.retry_maximum_attempts
+    error_message = "retry_maximum_attempts must be a whole number from 0 to 185."
+  }
+}
+
+variable "delivery_dlq_name" {
+  description = "Name of the standard SQS queue that keeps events EventBridge could not deliver to the FIFO queue. Null uses \"<rule_name>-delivery-dlq\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.delivery_dlq_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.delivery_dlq_name))
+    error_message = "delivery_dlq_name must be 1-80 characters of letters, digits, hyphens and underscores (a standard queue: no .fifo)."
+  }
+}
+
+variable "delivery_dlq_kms_master_key_id" {
+  description = "KMS key of the delivery DLQ. Null uses SQS-managed encryption (SSE-SQS). A customer managed key must let events.amazonaws.com use kms:GenerateDataKey and kms:Decrypt, as for the FIFO queue."
+  type        = string
+  default     = null
+}
+
+variable "delivery_dlq_message_retention_seconds" {
+  description = "How long the delivery DLQ keeps an undelivered event, in seconds (60-1209600)."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.delivery_dlq_message_retention_seconds >= 60 && var.delivery_dlq_message_retention_seconds <= 1209600
+    error_message = "delivery_dlq_message_retention_seconds must be from 60 to 1209600 (14 days)."
+  }
+}
+
 variable "event_bus_name" {
   description = "Event bus that receives the S3 events. S3 only sends to the account's default bus."
   type        = string
@@ -85,7 +165,7 @@ variable "event_bus_name" {
 }
 
 variable "target_id" {
-  description = "ID of the queue target on the rule."
+  description = "ID of the queue target on each rule."
   type        = string
   default     = "fifo-queue"
 
@@ -96,7 +176,7 @@ variable "target_id" {
 }
 
 variable "tags" {
-  description = "Tags for the rule."
+  description = "Tags for the rules and the delivery DLQ."
   type        = map(string)
   default     = {}
 }

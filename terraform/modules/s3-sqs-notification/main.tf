@@ -14,6 +14,14 @@ resource "aws_sqs_queue_policy" "this" {
           StringEquals = { "aws:SourceAccount" = var.source_account_id }
         }
       },
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = var.queue_arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
     ]
   })
 }

@@ -65,3 +65,45 @@ run "rejects_aws_managed_sns_key_short_threshold_and_odd_period" {
     var.period_seconds,
   ]
 }
+
+run "no_route_alarms_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.route) == 0 && length(output.route_alarm_names) == 0
+    error_message = "Without a delivery DLQ or event rules there are no route alarms."
+  }
+}
+
+run "alarms_on_the_fifo_route" {
+  command = plan
+
+  variables {
+    delivery_dlq_name = "jobs-object-created-delivery-dlq"
+    event_rule_names  = ["jobs-object-created", "jobs-object-created-1a2b3c4d"]
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.route["delivery-dlq-not-empty"].namespace == "AWS/SQS"
+      && aws_cloudwatch_metric_alarm.route["delivery-dlq-not-empty"].dimensions == tomap({ QueueName = "jobs-object-created-delivery-dlq" })
+      && aws_cloudwatch_metric_alarm.route["delivery-dlq-not-empty"].threshold == 0
+    )
+    error_message = "An undelivered event waiting in the delivery DLQ must raise an alarm."
+  }
+  assert {
+    condition = alltrue([
+      for rule in var.event_rule_names : (
+        aws_cloudwatch_metric_alarm.route["${rule}-failed-invocations"].namespace == "AWS/Events"
+        && aws_cloudwatch_metric_alarm.route["${rule}-failed-invocations"].metric_name == "FailedInvocations"
+        && aws_cloudwatch_metric_alarm.route["${rule}-failed-invocations"].dimensions == tomap({ RuleName = rule })
+        && aws_cloudwatch_metric_alarm.route["${rule}-failed-invocations"].statistic == "Sum"
+      )
+    ])
+    error_message = "Each rule's FailedInvocations must raise an alarm."
+  }
+  assert {
+    condition     = length(output.route_alarm_names) == 3 && contains(output.route_alarm_names, "jobs-delivery-dlq-not-empty")
+    error_message = "route_alarm_names lists the three route alarms."
+  }
+}

@@ -52,6 +52,17 @@ run "standard_queue_with_dlq" {
     condition     = aws_sqs_queue.dlq.message_retention_seconds == 1209600 && aws_sqs_queue.this.message_retention_seconds == 345600
     error_message = "The DLQ must keep messages 14 days, the source queue 4 days by default."
   }
+  assert {
+    condition = jsondecode(output.dlq_policy).Statement == [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "sqs:*"
+      Resource  = aws_sqs_queue.dlq.arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+    error_message = "The DLQ's policy must deny every request that does not use TLS."
+  }
 }
 
 run "fifo_queue_with_fifo_dlq" {

@@ -12,18 +12,28 @@ run "policy_allows_only_this_bucket" {
   command = plan
 
   assert {
-    condition = jsondecode(output.queue_policy).Statement == [{
-      Sid       = "AllowS3NotificationsFromThisBucketOnly"
-      Effect    = "Allow"
-      Principal = { Service = "s3.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = "arn:aws:sqs:us-east-1:123456789012:jobs"
-      Condition = {
-        ArnEquals    = { "aws:SourceArn" = "arn:aws:s3:::baton-test-ingest" }
-        StringEquals = { "aws:SourceAccount" = "123456789012" }
-      }
-    }]
-    error_message = "The queue policy must let S3 send only for this bucket (aws:SourceArn) and account (aws:SourceAccount)."
+    condition = jsondecode(output.queue_policy).Statement == [
+      {
+        Sid       = "AllowS3NotificationsFromThisBucketOnly"
+        Effect    = "Allow"
+        Principal = { Service = "s3.amazonaws.com" }
+        Action    = "sqs:SendMessage"
+        Resource  = "arn:aws:sqs:us-east-1:123456789012:jobs"
+        Condition = {
+          ArnEquals    = { "aws:SourceArn" = "arn:aws:s3:::baton-test-ingest" }
+          StringEquals = { "aws:SourceAccount" = "123456789012" }
+        }
+      },
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = "arn:aws:sqs:us-east-1:123456789012:jobs"
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+    error_message = "The queue policy must let S3 send only for this bucket (aws:SourceArn) and account (aws:SourceAccount), and deny requests without TLS."
   }
   assert {
     condition = (

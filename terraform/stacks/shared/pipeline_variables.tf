@@ -29,7 +29,7 @@ variable "aws_endpoint_url" {
 }
 
 variable "lambda_zip_path" {
-  description = "Path to the Lambda package built by make package (dist/baton-lambda.zip). Terraform never builds code."
+  description = "The Lambda package from make package (dist/baton-lambda.zip), absolute or relative to the stack directory."
   type        = string
 }
 
@@ -58,31 +58,31 @@ variable "kms_key_arn" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "bucket_name" {
-  description = "Name of the ingest bucket. Null derives <name>-ingest-<account id>."
+  description = "Ingest bucket name (null: <name>-ingest-<account id>)."
   type        = string
   default     = null
 }
 
 variable "bucket_force_destroy" {
-  description = "Let terraform destroy delete the bucket with its objects (for throwaway environments such as the demo)."
+  description = "Let terraform destroy empty the bucket first (throwaway environments such as the demo)."
   type        = bool
   default     = false
 }
 
 variable "bucket_versioning" {
-  description = "Enable versioning on the ingest bucket."
+  description = "Versioning of the ingest bucket."
   type        = bool
   default     = true
 }
 
 variable "object_expiration_days" {
-  description = "Expire ingested objects this many days after upload (null keeps them)."
+  description = "Days after which ingested objects expire (null: kept)."
   type        = number
   default     = null
 }
 
 variable "noncurrent_version_expiration_days" {
-  description = "With versioning on, delete noncurrent object versions after this many days (null keeps them)."
+  description = "Days after which noncurrent object versions are deleted (null: kept)."
   type        = number
   default     = 30
 }
@@ -99,13 +99,13 @@ variable "filter_prefix" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "message_retention_seconds" {
-  description = "How long the source queue keeps a message, in seconds (60-1209600)."
+  description = "Source queue message retention, in seconds (60-1209600)."
   type        = number
   default     = 345600
 }
 
 variable "dlq_message_retention_seconds" {
-  description = "How long the DLQ keeps a message, in seconds (at least message_retention_seconds, at most 1209600)."
+  description = "DLQ message retention, in seconds (>= message_retention_seconds, <= 1209600)."
   type        = number
   default     = 1209600
 }
@@ -115,37 +115,37 @@ variable "dlq_message_retention_seconds" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "runtime" {
-  description = "Lambda runtime."
+  description = "Lambda runtime (python3.11 or later)."
   type        = string
   default     = "python3.13"
 }
 
 variable "memory_size" {
-  description = "Function memory in MB (128-10240)."
+  description = "Function memory, MB (128-10240)."
   type        = number
   default     = 256
 }
 
 variable "processor" {
-  description = "Processor the function calls per object, as package.module:function (BATON_PROCESSOR)."
+  description = "The processor, as package.module:attribute (BATON_PROCESSOR)."
   type        = string
   default     = "consumer.processors.digest:process"
 }
 
 variable "safety_margin_seconds" {
-  description = "Time kept back from the function timeout for clean-up and the relay hand-over or the batch result (BATON_SAFETY_MARGIN_SECONDS, >= 0)."
+  description = "Seconds kept back from the function timeout (BATON_SAFETY_MARGIN_SECONDS, >= 0)."
   type        = number
   default     = 2
 }
 
 variable "deadline_guard" {
-  description = "Interrupt a processor that runs past its per-message deadline (BATON_DEADLINE_GUARD on/off)."
+  description = "Interrupt a processor at its per-message deadline (BATON_DEADLINE_GUARD)."
   type        = bool
   default     = true
 }
 
 variable "tracing_enabled" {
-  description = "Turn on X-Ray: active tracing on the function and the Powertools Tracer (BATON_TRACING)."
+  description = "X-Ray active tracing and the Powertools Tracer (BATON_TRACING)."
   type        = bool
   default     = false
 }
@@ -157,25 +157,25 @@ variable "log_level" {
 }
 
 variable "log_retention_in_days" {
-  description = "Retention of the function's log group in days (a value CloudWatch Logs accepts; 0 = never expire)."
+  description = "Log group retention in days (a value CloudWatch Logs accepts; 0: never expire)."
   type        = number
   default     = 365
 }
 
 variable "metrics_namespace" {
-  description = "CloudWatch namespace of the function's EMF metrics (POWERTOOLS_METRICS_NAMESPACE)."
+  description = "EMF metrics namespace (POWERTOOLS_METRICS_NAMESPACE; not AWS/...)."
   type        = string
   default     = "Baton"
 }
 
 variable "create_idempotency_table" {
-  description = "Create the idempotency table and turn on Powertools idempotency (BATON_IDEMPOTENCY_TABLE)."
+  description = "Powertools idempotency with its own table (BATON_IDEMPOTENCY_TABLE)."
   type        = bool
   default     = true
 }
 
 variable "idempotency_ttl_seconds" {
-  description = "How long an idempotency record lives, in seconds (BATON_IDEMPOTENCY_TTL_SECONDS)."
+  description = "Lifetime of an idempotency record, in seconds (BATON_IDEMPOTENCY_TTL_SECONDS)."
   type        = number
   default     = 3600
 }
@@ -214,19 +214,19 @@ variable "role_permissions_boundary" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "table_deletion_protection" {
-  description = "Protect the DynamoDB tables against deletion."
+  description = "Deletion protection of the DynamoDB tables."
   type        = bool
   default     = false
 }
 
 variable "create_alarm_topic" {
-  description = "Create an SNS topic <name>-alarms that receives the alarm notifications."
+  description = "Create the SNS topic <name>-alarms for the alarm notifications."
   type        = bool
   default     = false
 }
 
 variable "alarm_actions" {
-  description = "Existing ARNs (SNS topics) notified by the alarms."
+  description = "ARNs of existing SNS topics the alarms notify."
   type        = list(string)
   default     = []
   nullable    = false

@@ -1,28 +1,12 @@
-# Offline tests of the FIFO stack: the AWS provider is mocked, so "apply" runs only compute values.
-# Computed ARNs and URLs are overridden with realistic values so that the wiring can be asserted.
+# Offline tests of the FIFO stack with its defaults. The AWS provider is mocked (terraform/tests/mocks/aws), so
+# "apply" only computes values; ARNs and URLs get realistic values below, so that the wiring can be asserted.
+
+variables {
+  lambda_zip_path = "../../tests/fixtures/lambda.zip"
+}
 
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { id = "us-east-1", name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-      arn        = "arn:aws:iam::123456789012:user/test"
-      user_id    = "AIDATEST"
-    }
-  }
-
-  # The provider still validates ARN-typed arguments, so computed ARNs need a valid shape.
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
-  }
+  source = "../../tests/mocks/aws"
 }
 
 override_resource {
@@ -71,10 +55,6 @@ override_resource {
 override_resource {
   target = module.route.aws_cloudwatch_event_rule.this
   values = { arn = "arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created" }
-}
-
-variables {
-  lambda_zip_path = "../../tests/fixtures/lambda.zip"
 }
 
 run "defaults_wire_the_fifo_route" {
@@ -159,11 +139,11 @@ run "defaults_wire_the_fifo_route" {
     error_message = "Each permission of the FIFO function must be limited to its own log group, queue, bucket objects and tables."
   }
   assert {
-    condition = alltrue([
-      for s in jsondecode(module.pipeline.function.role_policy).Statement :
-      alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")]) && !contains(flatten([s.Resource]), "*")
-    ])
-    error_message = "The function policy must not use wildcard actions or a \"*\" resource."
+    condition = (
+      !anytrue([for a in flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Action]) : strcontains(a, "*")])
+      && !contains(flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Resource]), "*")
+    )
+    error_message = "No statement of the FIFO function's policy may use a wildcard action or a \"*\" resource."
   }
 
   assert {
@@ -252,8 +232,8 @@ run "options_reach_the_resources" {
 # (tests/pipeline.tftest.hcl); these are the FIFO stack's.
 # ---------------------------------------------------------------------------------------------------------------
 
-# One run can check several validations at once: expect_failures passes only if every listed variable is
-# rejected and nothing else fails.
+# A run that lists several variables in expect_failures passes only if each of them is rejected and nothing
+# else fails.
 
 run "rejects_hold_group_with_max_receive_count_one_and_bad_trigger_settings" {
   command = plan

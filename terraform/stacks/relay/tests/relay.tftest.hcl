@@ -2,27 +2,7 @@
 # Computed ARNs and URLs are overridden with realistic values so that the wiring can be asserted.
 
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { id = "us-east-1", name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-      arn        = "arn:aws:iam::123456789012:user/test"
-      user_id    = "AIDATEST"
-    }
-  }
-
-  # The provider still validates ARN-typed arguments, so computed ARNs need a valid shape.
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
-  }
+  source = "../../tests/mocks/aws"
 }
 
 override_resource {

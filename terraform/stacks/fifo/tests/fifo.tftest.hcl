@@ -139,10 +139,10 @@ run "defaults_wire_the_fifo_route" {
     error_message = "Each permission of the FIFO function must be limited to its own log group, queue, bucket objects and tables."
   }
   assert {
-    condition = (
-      !anytrue([for a in flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Action]) : strcontains(a, "*")])
-      && !contains(flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Resource]), "*")
-    )
+    condition = alltrue([
+      !anytrue([for a in flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Action]) : strcontains(a, "*")]),
+      !contains(flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Resource]), "*"),
+    ])
     error_message = "No statement of the FIFO function's policy may use a wildcard action or a \"*\" resource."
   }
 

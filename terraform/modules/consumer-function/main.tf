@@ -82,6 +82,18 @@ locals {
         Resource = ["*"]
       },
     ],
+    # The caller's statements for its processor (validated in variables.tf), keyed by Sid.
+    [
+      for sid, s in var.policy_statements : merge(
+        { Sid = sid, Effect = s.effect, Action = s.actions, Resource = s.resources },
+        length(s.conditions) == 0 ? {} : {
+          Condition = {
+            for test in distinct([for c in s.conditions : c.test]) :
+            test => { for c in s.conditions : c.variable => c.values if c.test == test }
+          }
+        },
+      )
+    ],
   )
 
   policy = {

@@ -168,6 +168,11 @@ variable "role_permissions_boundary" {
   description = "ARN of a permissions boundary for the function's role (null: none)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::\\d{12}:policy/[A-Za-z0-9+=,.@_/-]{1,512}$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM managed policy (terraform/bootstrap outputs it), or null."
+  }
 }
 
 variable "sqs_consume_queue_arns" {
@@ -234,6 +239,55 @@ variable "allow_self_invoke" {
   description = "Allow the function to invoke itself (lambda:InvokeFunction on its own ARN and its qualified ARNs)."
   type        = bool
   default     = false
+}
+
+variable "policy_statements" {
+  description = "Extra statements for the execution role, for a processor that calls other AWS services, keyed by Sid (alphanumeric, not one of the statements above): effect (Allow, the default, or Deny), actions, resources and optional conditions ({test, variable, values}, as in terraform-aws-lambda). An Allow may not grant iam: or sts: actions nor use a wildcard service (\"*\", \"s3*:...\")."
+  type = map(object({
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for sid, s in var.policy_statements :
+      can(regex("^[A-Za-z0-9]{1,100}$", sid)) && contains(["Allow", "Deny"], s.effect) && length(s.actions) > 0 && length(s.resources) > 0
+    ])
+    error_message = "Each policy_statements entry needs an alphanumeric key (its Sid), effect \"Allow\" or \"Deny\", and at least one action and one resource."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for s in values(var.policy_statements) : [
+        for a in s.actions : s.effect == "Deny" || can(regex("^[a-z0-9-]+:[a-z0-9*?]+$", lower(a))) && !can(regex("^(iam|sts):", lower(a)))
+      ]
+    ]))
+    error_message = "policy_statements may not allow iam: or sts: actions, nor actions without a named service (\"*\", \"s3*:GetObject\"): the role must not widen its own permissions. Name the service (s3:GetObject, sqs:SendMessage, ...)."
+  }
+
+  validation {
+    condition = length(setintersection([for sid in keys(var.policy_statements) : lower(sid)], [
+      "writeownlogs", "consumeownqueue", "readingestobjects", "writeresults", "useidempotencyrecords",
+      "decryptqueuemessages", "invokeitself", "writetraces",
+    ])) == 0 && length(distinct([for sid in keys(var.policy_statements) : lower(sid)])) == length(var.policy_statements)
+    error_message = "policy_statements keys are the statements' Sids: they must be unique (ignoring case) and must not reuse the Sids of the role's own statements (WriteOwnLogs, ConsumeOwnQueue, ReadIngestObjects, WriteResults, UseIdempotencyRecords, DecryptQueueMessages, InvokeItself, WriteTraces)."
+  }
+
+  validation {
+    condition = alltrue([
+      for s in values(var.policy_statements) :
+      length(s.conditions) == length(distinct([for c in s.conditions : "${c.test}/${c.variable}"])) && alltrue([for c in s.conditions : length(c.values) > 0])
+    ])
+    error_message = "policy_statements conditions need at least one value each, and a test/variable pair may appear once per statement (list several values instead)."
+  }
 }
 
 variable "tags" {

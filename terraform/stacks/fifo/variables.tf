@@ -1,120 +1,61 @@
+# The FIFO variant's own defaults and settings. The settings both stacks share are in pipeline_variables.tf;
+# every pipeline setting is described in full and validated in modules/pipeline (see its README).
+
 # ---------------------------------------------------------------------------------------------------------------
-# Deployment
+# Pipeline settings with the FIFO variant's defaults
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "name" {
-  description = "Prefix of every resource name (bucket <name>-ingest-<account>, queues <name>.fifo and <name>-dlq.fifo, function and role <name>, tables <name>-results and <name>-idempotency, rule <name>-object-created, alarms <name>-*)."
+  description = "Prefix of every resource name (3-32 characters): bucket <name>-ingest-<account>, queues <name>.fifo and <name>-dlq.fifo, function and role <name>, tables <name>-*, rule <name>-object-created, alarms <name>-*."
   type        = string
   default     = "baton-fifo"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name)) && !startswith(var.name, "xn--") && !startswith(var.name, "sthree-")
-    error_message = "name must be 3-32 characters of lowercase letters, digits and hyphens, start with a letter, end with a letter or digit, and not start with 'xn--' or 'sthree-' (it becomes part of the bucket name, which S3 limits to 63 characters)."
-  }
 }
 
-variable "aws_region" {
-  description = "AWS region to deploy to."
-  type        = string
-  default     = "us-east-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d$", var.aws_region))
-    error_message = "aws_region must be a region code such as us-east-1 or eu-central-1."
-  }
+variable "function_timeout" {
+  description = "Function timeout in seconds (1-900): one batch must finish within it."
+  type        = number
+  default     = 60
 }
 
-variable "aws_endpoint_url" {
-  description = "Endpoint override for every AWS service the stack uses, for example http://localhost.localstack.cloud:4566 for LocalStack. Null deploys to AWS."
-  type        = string
+variable "visibility_timeout_seconds" {
+  description = "Visibility timeout of the FIFO queue; at least 6 x function_timeout. A failed message blocks its message group for this long."
+  type        = number
+  default     = 360
+}
+
+variable "max_receive_count" {
+  description = "Receives without a delete after which a message moves to the FIFO DLQ (1-1000; BATON_MAX_RECEIVE_COUNT). The default 1 dead-letters a failed message at once, so its group moves on; hold_group needs at least 2."
+  type        = number
+  default     = 1
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency of the FIFO function (null: unreserved). When set it must cover maximum_concurrency."
+  type        = number
   default     = null
-
-  validation {
-    condition     = var.aws_endpoint_url == null || can(regex("^https?://[^\\s/]+(/.*)?$", var.aws_endpoint_url))
-    error_message = "aws_endpoint_url must be an http(s) URL such as http://localhost.localstack.cloud:4566, or null for AWS."
-  }
 }
 
-variable "lambda_zip_path" {
-  description = "Path to the Lambda package built by make package (dist/baton-lambda.zip). Terraform never builds code."
+variable "message_timeout_seconds" {
+  description = "Per-message deadline in seconds (BATON_MESSAGE_TIMEOUT_SECONDS): batch_size x message_timeout_seconds + safety_margin_seconds must fit in function_timeout."
+  type        = number
+  default     = 10
+}
+
+variable "service_name" {
+  description = "Service name in logs and metrics (POWERTOOLS_SERVICE_NAME)."
   type        = string
-
-  validation {
-    condition     = endswith(var.lambda_zip_path, ".zip") && try(fileexists(var.lambda_zip_path), false)
-    error_message = "lambda_zip_path must point to an existing .zip: run make package first, and pass an absolute path or one relative to this stack directory."
-  }
+  default     = "baton-fifo"
 }
 
-variable "tags" {
-  description = "Tags added to every resource (on top of Project and Variant)."
-  type        = map(string)
-  default     = {}
-  nullable    = false
-
-  validation {
-    condition = alltrue([
-      for k, v in var.tags : length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !startswith(lower(k), "aws:")
-    ])
-    error_message = "tags: keys must be 1-128 characters and not start with 'aws:', values at most 256 characters."
-  }
-}
-
-variable "kms_key_arn" {
-  description = "Customer managed KMS key for the queues, bucket, tables, log group, function environment and alarm topic. Null uses AWS-owned/managed encryption everywhere. The key policy must admit events.amazonaws.com, logs.<region>.amazonaws.com and cloudwatch.amazonaws.com (kms:GenerateDataKey*, kms:Decrypt); the function gets kms:Decrypt."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:\\d{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), or null."
-  }
+variable "alarm_oldest_message_age_seconds" {
+  description = "Alarm when the FIFO queue's oldest message is older than this (seconds, >= 60): a sign of a blocked message group."
+  type        = number
+  default     = 300
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Bucket
+# EventBridge route
 # ---------------------------------------------------------------------------------------------------------------
-
-variable "bucket_name" {
-  description = "Name of the ingest bucket. Null derives <name>-ingest-<account id>."
-  type        = string
-  default     = null
-}
-
-variable "bucket_force_destroy" {
-  description = "Let terraform destroy delete the bucket with its objects (for throwaway environments such as the demo)."
-  type        = bool
-  default     = false
-}
-
-variable "bucket_versioning" {
-  description = "Enable versioning on the ingest bucket."
-  type        = bool
-  default     = true
-}
-
-variable "object_expiration_days" {
-  description = "Expire ingested objects this many days after upload (null keeps them)."
-  type        = number
-  default     = null
-
-  validation {
-    condition     = var.object_expiration_days == null || try(var.object_expiration_days >= 1 && floor(var.object_expiration_days) == var.object_expiration_days, false)
-    error_message = "object_expiration_days must be a whole number of days >= 1, or null to keep objects."
-  }
-}
-
-variable "noncurrent_version_expiration_days" {
-  description = "With versioning on, delete noncurrent object versions after this many days (null keeps them)."
-  type        = number
-  default     = 30
-}
-
-variable "filter_prefix" {
-  description = "Only route objects whose key starts with this prefix (empty: all keys)."
-  type        = string
-  default     = ""
-  nullable    = false
-}
 
 variable "exclude_prefix" {
   description = "Do not route objects whose key starts with this prefix (empty: exclude nothing). The default keeps the objects of `baton send --fifo-messages`, which sends their events itself, from arriving twice. Ignored when filter_prefix is set."
@@ -123,201 +64,14 @@ variable "exclude_prefix" {
   nullable    = false
 }
 
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Queue
-# ---------------------------------------------------------------------------------------------------------------
-
-variable "visibility_timeout_seconds" {
-  description = "Visibility timeout of the FIFO queue; at least 6 x function_timeout (Lambda refuses a trigger whose visibility timeout is shorter than the function timeout). A failed message blocks its message group for this long."
-  type        = number
-  default     = 360
-
-  validation {
-    condition     = var.visibility_timeout_seconds >= 6 * var.function_timeout && var.visibility_timeout_seconds <= 43200
-    error_message = "visibility_timeout_seconds must be at least 6 x function_timeout (and at most 43200): raise it, or lower function_timeout."
-  }
-}
-
-variable "message_retention_seconds" {
-  description = "How long the source queue keeps a message, in seconds (60-1209600)."
-  type        = number
-  default     = 345600
-}
-
-variable "dlq_message_retention_seconds" {
-  description = "How long the DLQ keeps a message, in seconds (at least message_retention_seconds, at most 1209600)."
-  type        = number
-  default     = 1209600
-}
-
-variable "max_receive_count" {
-  description = "Receives without a delete after which a message moves to the FIFO DLQ (1-1000). The default 1 dead-letters a failed message at once, so its group moves on; hold_group needs at least 2. Also given to the function as BATON_MAX_RECEIVE_COUNT."
-  type        = number
-  default     = 1
-
-  validation {
-    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000 && floor(var.max_receive_count) == var.max_receive_count
-    error_message = "max_receive_count must be a whole number between 1 and 1000."
-  }
-}
-
-# ---------------------------------------------------------------------------------------------------------------
-# Function
-# ---------------------------------------------------------------------------------------------------------------
-
-variable "runtime" {
-  description = "Lambda runtime."
+variable "message_group_id" {
+  description = "MessageGroupId EventBridge puts on every message (1-128 printable ASCII characters): all objects of the bucket form one ordered group."
   type        = string
-  default     = "python3.13"
-}
-
-variable "function_timeout" {
-  description = "Function timeout in seconds (1-900): one batch must finish within it."
-  type        = number
-  default     = 60
+  default     = "ingest"
 
   validation {
-    condition     = var.function_timeout >= 1 && var.function_timeout <= 900 && floor(var.function_timeout) == var.function_timeout
-    error_message = "function_timeout must be a whole number of seconds between 1 and 900."
-  }
-}
-
-variable "memory_size" {
-  description = "Function memory in MB (128-10240)."
-  type        = number
-  default     = 256
-}
-
-variable "reserved_concurrency" {
-  description = "Reserved concurrency of the FIFO function (null: unreserved). When set it must cover maximum_concurrency."
-  type        = number
-  default     = null
-
-  validation {
-    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency, false)
-    error_message = "reserved_concurrency must be a whole number >= 1, or null: 0 would throttle every batch back to the queue (and with max_receive_count 1 into the DLQ)."
-  }
-}
-
-variable "processor" {
-  description = "Processor the function calls per object, as package.module:function (BATON_PROCESSOR)."
-  type        = string
-  default     = "consumer.processors.digest:process"
-
-  validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$", var.processor))
-    error_message = "processor must look like package.module:function, for example consumer.processors.digest:process."
-  }
-}
-
-variable "message_timeout_seconds" {
-  description = "Per-message deadline in seconds (BATON_MESSAGE_TIMEOUT_SECONDS, > 0). batch_size x message_timeout_seconds + safety_margin_seconds must fit in function_timeout."
-  type        = number
-  default     = 10
-
-  validation {
-    condition     = var.message_timeout_seconds > 0 && var.batch_size * var.message_timeout_seconds + var.safety_margin_seconds <= var.function_timeout
-    error_message = "batch_size x message_timeout_seconds + safety_margin_seconds must be <= function_timeout (and message_timeout_seconds > 0), or slow messages run the function into its timeout and the whole batch comes back: lower batch_size, message_timeout_seconds or safety_margin_seconds, or raise function_timeout."
-  }
-}
-
-variable "safety_margin_seconds" {
-  description = "Time kept back from the function timeout to report the batch result (BATON_SAFETY_MARGIN_SECONDS, >= 0)."
-  type        = number
-  default     = 2
-
-  validation {
-    condition     = var.safety_margin_seconds >= 0 && var.safety_margin_seconds < var.function_timeout
-    error_message = "safety_margin_seconds must be >= 0 and smaller than function_timeout."
-  }
-}
-
-variable "deadline_guard" {
-  description = "Interrupt a processor that runs past its per-message deadline (BATON_DEADLINE_GUARD on/off)."
-  type        = bool
-  default     = true
-}
-
-variable "tracing_enabled" {
-  description = "Turn on X-Ray: active tracing on the function and the Powertools Tracer (BATON_TRACING)."
-  type        = bool
-  default     = false
-}
-
-variable "log_level" {
-  description = "Log level of the function (POWERTOOLS_LOG_LEVEL)."
-  type        = string
-  default     = "INFO"
-
-  validation {
-    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
-    error_message = "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
-  }
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the function's log group in days (a value CloudWatch Logs accepts; 0 = never expire)."
-  type        = number
-  default     = 365
-}
-
-variable "service_name" {
-  description = "Service name in logs and metrics (POWERTOOLS_SERVICE_NAME)."
-  type        = string
-  default     = "baton-fifo"
-
-  validation {
-    condition     = length(var.service_name) >= 1 && length(var.service_name) <= 255
-    error_message = "service_name must be 1-255 characters."
-  }
-}
-
-variable "metrics_namespace" {
-  description = "CloudWatch namespace of the function's EMF metrics (POWERTOOLS_METRICS_NAMESPACE)."
-  type        = string
-  default     = "Baton"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
-    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . _ / # : -, and must not start with AWS/."
-  }
-}
-
-variable "create_idempotency_table" {
-  description = "Create the idempotency table and turn on Powertools idempotency (BATON_IDEMPOTENCY_TABLE)."
-  type        = bool
-  default     = true
-}
-
-variable "idempotency_ttl_seconds" {
-  description = "How long an idempotency record lives, in seconds (BATON_IDEMPOTENCY_TTL_SECONDS)."
-  type        = number
-  default     = 3600
-
-  validation {
-    condition     = var.idempotency_ttl_seconds >= 1 && floor(var.idempotency_ttl_seconds) == var.idempotency_ttl_seconds
-    error_message = "idempotency_ttl_seconds must be a whole number >= 1."
-  }
-}
-
-variable "extra_environment_variables" {
-  description = "Additional environment variables for the function, for example the chaos processor's BATON_CHAOS_* settings. They cannot override the variables this stack sets."
-  type        = map(string)
-  default     = {}
-  nullable    = false
-
-  validation {
-    condition = length(setintersection(keys(var.extra_environment_variables), [
-      "BATON_QUEUE_URL", "BATON_PROCESSOR", "BATON_RESULTS_TABLE", "BATON_IDEMPOTENCY_TABLE",
-      "BATON_IDEMPOTENCY_TTL_SECONDS", "BATON_MESSAGE_TIMEOUT_SECONDS", "BATON_SAFETY_MARGIN_SECONDS",
-      "BATON_DEADLINE_GUARD", "BATON_MAX_RECEIVE_COUNT", "BATON_TRACING", "POWERTOOLS_SERVICE_NAME",
-      "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "BATON_WAIT_TIME_SECONDS",
-      "BATON_TIME_BUDGET_SECONDS", "BATON_MAX_HOPS", "BATON_RETRY_BACKOFF_SECONDS",
-      "BATON_RETRY_BACKOFF_MAX_SECONDS", "BATON_FAILURE_POLICY",
-    ])) == 0
-    error_message = "extra_environment_variables must not set variables this stack manages (BATON_QUEUE_URL, BATON_PROCESSOR, ..., POWERTOOLS_*): use the dedicated stack variable instead."
+    condition     = can(regex("^[!-~]{1,128}$", var.message_group_id))
+    error_message = "message_group_id must be 1-128 characters of letters, digits and punctuation (no spaces)."
   }
 }
 
@@ -326,14 +80,10 @@ variable "extra_environment_variables" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "batch_size" {
-  description = "Messages per invocation of the FIFO function (1-10)."
+  description = "Messages per invocation of the FIFO function (1-10; validated in modules/pipeline)."
   type        = number
   default     = 5
-
-  validation {
-    condition     = var.batch_size >= 1 && var.batch_size <= 10 && floor(var.batch_size) == var.batch_size
-    error_message = "batch_size must be a whole number between 1 and 10 (the limit for FIFO queues)."
-  }
+  nullable    = false
 }
 
 variable "maximum_concurrency" {
@@ -366,49 +116,4 @@ variable "failure_policy" {
     condition     = var.failure_policy != "hold_group" || var.max_receive_count >= 2
     error_message = "failure_policy = \"hold_group\" needs max_receive_count >= 2: with 1 the held messages are dead-lettered on their first return. Raise max_receive_count or use failure_policy = \"skip\"."
   }
-}
-
-variable "message_group_id" {
-  description = "MessageGroupId EventBridge puts on every message (1-128 printable ASCII characters): all objects of the bucket form one ordered group."
-  type        = string
-  default     = "ingest"
-
-  validation {
-    condition     = can(regex("^[!-~]{1,128}$", var.message_group_id))
-    error_message = "message_group_id must be 1-128 characters of letters, digits and punctuation (no spaces)."
-  }
-}
-
-# ---------------------------------------------------------------------------------------------------------------
-# Tables and alarms
-# ---------------------------------------------------------------------------------------------------------------
-
-variable "table_deletion_protection" {
-  description = "Protect the DynamoDB tables against deletion."
-  type        = bool
-  default     = false
-}
-
-variable "alarm_oldest_message_age_seconds" {
-  description = "Alarm when the FIFO queue's oldest message is older than this (seconds): a sign of a blocked message group."
-  type        = number
-  default     = 300
-
-  validation {
-    condition     = var.alarm_oldest_message_age_seconds >= 60
-    error_message = "alarm_oldest_message_age_seconds must be at least 60 (SQS publishes the metric once a minute)."
-  }
-}
-
-variable "create_alarm_topic" {
-  description = "Create an SNS topic <name>-alarms that receives the alarm notifications."
-  type        = bool
-  default     = false
-}
-
-variable "alarm_actions" {
-  description = "Existing ARNs (SNS topics) notified by the alarms."
-  type        = list(string)
-  default     = []
-  nullable    = false
 }

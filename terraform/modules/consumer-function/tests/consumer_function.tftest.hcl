@@ -133,3 +133,97 @@ run "rejects_invalid_inputs" {
     var.function_name,
   ]
 }
+
+run "policy_statements_and_permissions_boundary" {
+  variables {
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/github-baton-function-boundary"
+    policy_statements = {
+      PublishReports = {
+        actions   = ["sns:Publish"]
+        resources = ["arn:aws:sns:us-east-1:123456789012:reports"]
+        conditions = [
+          { test = "StringEquals", variable = "aws:ResourceAccount", values = ["123456789012"] },
+          { test = "Bool", variable = "aws:SecureTransport", values = ["true"] },
+        ]
+      }
+      NeverManageRoles = {
+        effect    = "Deny"
+        actions   = ["iam:*", "sts:AssumeRole"]
+        resources = ["*"]
+      }
+    }
+  }
+
+  assert {
+    condition = [for s in jsondecode(output.role_policy).Statement : s if contains(["PublishReports", "NeverManageRoles"], s.Sid)] == [
+      {
+        Sid      = "NeverManageRoles"
+        Effect   = "Deny"
+        Action   = ["iam:*", "sts:AssumeRole"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "PublishReports"
+        Effect   = "Allow"
+        Action   = ["sns:Publish"]
+        Resource = ["arn:aws:sns:us-east-1:123456789012:reports"]
+        Condition = {
+          StringEquals = { "aws:ResourceAccount" = ["123456789012"] }
+          Bool         = { "aws:SecureTransport" = ["true"] }
+        }
+      },
+    ]
+    error_message = "policy_statements must join the role policy keyed by Sid, with their effect, actions, resources and conditions."
+  }
+  assert {
+    condition     = length(jsondecode(output.role_policy).Statement) == 6
+    error_message = "The caller's statements come in addition to the role's own, which stay as they are."
+  }
+  assert {
+    condition     = aws_iam_role.this.permissions_boundary == "arn:aws:iam::123456789012:policy/github-baton-function-boundary"
+    error_message = "role_permissions_boundary must reach the execution role."
+  }
+}
+
+run "rejects_allowing_iam_or_sts" {
+  command = plan
+  variables {
+    policy_statements = {
+      PassAnyRole = { actions = ["iam:PassRole"], resources = ["*"] }
+      Escalate    = { actions = ["STS:AssumeRole"], resources = ["arn:aws:iam::123456789012:role/admin"] }
+    }
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "rejects_allowing_a_wildcard_service" {
+  command = plan
+  variables {
+    policy_statements = {
+      Everything = { actions = ["*"], resources = ["arn:aws:s3:::jobs-ingest/*"] }
+      AnyS3Like  = { actions = ["s3*:GetObject"], resources = ["arn:aws:s3:::jobs-ingest/*"] }
+    }
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "rejects_reused_sids_and_bad_boundary" {
+  command = plan
+  variables {
+    role_permissions_boundary = "arn:aws:iam::123456789012:role/not-a-policy"
+    policy_statements = {
+      writeownlogs = { actions = ["logs:PutLogEvents"], resources = ["arn:aws:logs:us-east-1:123456789012:log-group:other:*"] }
+    }
+  }
+  expect_failures = [var.policy_statements, var.role_permissions_boundary]
+}
+
+run "rejects_malformed_statements" {
+  command = plan
+  variables {
+    policy_statements = {
+      "not-alphanumeric" = { effect = "Maybe", actions = [], resources = [] }
+    }
+  }
+  expect_failures = [var.policy_statements]
+}

@@ -1,37 +1,21 @@
-# Offline tests of the FIFO stack: the AWS provider is mocked, so "apply" runs only compute values.
-# Computed ARNs and URLs are overridden with realistic values so that the wiring can be asserted.
+# Offline tests of the FIFO stack with its defaults. The AWS provider is mocked (terraform/tests/mocks/aws), so
+# "apply" only computes values; ARNs and URLs get realistic values below, so that the wiring can be asserted.
+
+variables {
+  lambda_zip_path = "../../tests/fixtures/lambda.zip"
+}
 
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { id = "us-east-1", name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-      arn        = "arn:aws:iam::123456789012:user/test"
-      user_id    = "AIDATEST"
-    }
-  }
-
-  # The provider still validates ARN-typed arguments, so computed ARNs need a valid shape.
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
-  }
+  source = "../../tests/mocks/aws"
 }
 
 override_resource {
-  target = module.bucket.aws_s3_bucket.this
+  target = module.pipeline.module.bucket.aws_s3_bucket.this
   values = { arn = "arn:aws:s3:::baton-fifo-ingest-123456789012" }
 }
 
 override_resource {
-  target = module.queue.aws_sqs_queue.this
+  target = module.pipeline.module.queue.aws_sqs_queue.this
   values = {
     arn = "arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"
     id  = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo.fifo"
@@ -40,7 +24,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.queue.aws_sqs_queue.dlq
+  target = module.pipeline.module.queue.aws_sqs_queue.dlq
   values = {
     arn = "arn:aws:sqs:us-east-1:123456789012:baton-fifo-dlq.fifo"
     id  = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo-dlq.fifo"
@@ -49,32 +33,28 @@ override_resource {
 }
 
 override_resource {
-  target = module.results.aws_dynamodb_table.results
+  target = module.pipeline.module.results.aws_dynamodb_table.results
   values = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-results" }
 }
 
 override_resource {
-  target = module.results.aws_dynamodb_table.idempotency
+  target = module.pipeline.module.results.aws_dynamodb_table.idempotency
   values = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-idempotency" }
 }
 
 override_resource {
-  target = module.function.aws_lambda_function.this
+  target = module.pipeline.module.function.aws_lambda_function.this
   values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:baton-fifo" }
 }
 
 override_resource {
-  target = module.function.aws_cloudwatch_log_group.this
+  target = module.pipeline.module.function.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-fifo" }
 }
 
 override_resource {
   target = module.route.aws_cloudwatch_event_rule.this
   values = { arn = "arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created" }
-}
-
-variables {
-  lambda_zip_path = "../../tests/fixtures/lambda.zip"
 }
 
 run "defaults_wire_the_fifo_route" {
@@ -85,18 +65,18 @@ run "defaults_wire_the_fifo_route" {
 
   # Queues: FIFO pair, content-based deduplication (EventBridge sends no deduplication ID), maxReceiveCount 1.
   assert {
-    condition     = endswith(output.queue_arn, ".fifo") && endswith(output.dlq_arn, ".fifo") && module.queue.fifo_queue
+    condition     = endswith(output.queue_arn, ".fifo") && endswith(output.dlq_arn, ".fifo") && module.pipeline.queue.fifo_queue
     error_message = "Source queue and DLQ must both be FIFO queues."
   }
   assert {
-    condition = jsondecode(module.queue.redrive_policy) == {
+    condition = jsondecode(module.pipeline.queue.redrive_policy) == {
       deadLetterTargetArn = "arn:aws:sqs:us-east-1:123456789012:baton-fifo-dlq.fifo"
       maxReceiveCount     = 1
     }
     error_message = "The FIFO queue must dead-letter into its FIFO DLQ after 1 receive by default."
   }
   assert {
-    condition     = jsondecode(module.queue.dlq_redrive_allow_policy).sourceQueueArns == ["arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"]
+    condition     = jsondecode(module.pipeline.queue.dlq_redrive_allow_policy).sourceQueueArns == ["arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"]
     error_message = "The FIFO DLQ redrive-allow policy must name the FIFO source queue only."
   }
 
@@ -148,7 +128,7 @@ run "defaults_wire_the_fifo_route" {
   # IAM: specific ARNs only, no self-invocation for the FIFO function.
   assert {
     condition = {
-      for s in jsondecode(module.function.role_policy).Statement : s.Sid => s.Resource
+      for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid => s.Resource
       } == {
       WriteOwnLogs          = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-fifo:*"]
       ConsumeOwnQueue       = ["arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"]
@@ -160,14 +140,14 @@ run "defaults_wire_the_fifo_route" {
   }
   assert {
     condition = alltrue([
-      for s in jsondecode(module.function.role_policy).Statement :
-      alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")]) && !contains(flatten([s.Resource]), "*")
+      !anytrue([for a in flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Action]) : strcontains(a, "*")]),
+      !contains(flatten([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Resource]), "*"),
     ])
-    error_message = "The function policy must not use wildcard actions or a \"*\" resource."
+    error_message = "No statement of the FIFO function's policy may use a wildcard action or a \"*\" resource."
   }
 
   assert {
-    condition = module.function.environment_variables == tomap({
+    condition = module.pipeline.function.environment_variables == tomap({
       BATON_QUEUE_URL               = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo.fifo"
       BATON_PROCESSOR               = "consumer.processors.digest:process"
       BATON_RESULTS_TABLE           = "baton-fifo-results"
@@ -186,7 +166,7 @@ run "defaults_wire_the_fifo_route" {
     error_message = "The FIFO environment must carry the contract variables with their defaults."
   }
   assert {
-    condition     = module.function.reserved_concurrent_executions == null || module.function.reserved_concurrent_executions == -1
+    condition     = module.pipeline.function.reserved_concurrent_executions == null || module.pipeline.function.reserved_concurrent_executions == -1
     error_message = "The FIFO function must not reserve concurrency by default."
   }
 }
@@ -209,10 +189,10 @@ run "original_fifo_scenario_is_expressible" {
   }
   assert {
     condition = (
-      module.function.timeout == 5
-      && module.queue.visibility_timeout_seconds == 30
-      && module.function.environment_variables["BATON_MESSAGE_TIMEOUT_SECONDS"] == "0.5"
-      && module.function.environment_variables["BATON_SAFETY_MARGIN_SECONDS"] == "0.5"
+      module.pipeline.function.timeout == 5
+      && module.pipeline.queue.visibility_timeout_seconds == 30
+      && module.pipeline.function.environment_variables["BATON_MESSAGE_TIMEOUT_SECONDS"] == "0.5"
+      && module.pipeline.function.environment_variables["BATON_SAFETY_MARGIN_SECONDS"] == "0.5"
     )
     error_message = "The original scenario's timeouts must reach the function and the queue."
   }
@@ -229,11 +209,11 @@ run "options_reach_the_resources" {
   }
 
   assert {
-    condition     = jsondecode(module.queue.redrive_policy).maxReceiveCount == 3 && module.function.environment_variables["BATON_FAILURE_POLICY"] == "hold_group"
+    condition     = jsondecode(module.pipeline.queue.redrive_policy).maxReceiveCount == 3 && module.pipeline.function.environment_variables["BATON_FAILURE_POLICY"] == "hold_group"
     error_message = "max_receive_count and failure_policy must reach the redrive policy and the environment."
   }
   assert {
-    condition     = module.trigger.maximum_concurrency == 5 && module.function.reserved_concurrent_executions == 10
+    condition     = module.trigger.maximum_concurrency == 5 && module.pipeline.function.reserved_concurrent_executions == 10
     error_message = "maximum_concurrency must reach the mapping's scaling config and reserved_concurrency the function."
   }
   assert {
@@ -247,63 +227,38 @@ run "options_reach_the_resources" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Plan-time validations: each bad value is rejected before anything is created.
+# Plan-time validations: each bad value is rejected before anything is created. The pipeline's own settings
+# (batch_size and the timings among them) are validated in modules/pipeline and tested there
+# (tests/pipeline.tftest.hcl); these are the FIFO stack's.
 # ---------------------------------------------------------------------------------------------------------------
 
-# One run can check several validations at once: expect_failures passes only if every listed variable is
-# rejected and nothing else fails.
-
-run "rejects_visibility_below_six_function_timeouts" {
-  command = plan
-  variables {
-    function_timeout           = 5
-    visibility_timeout_seconds = 29
-    message_timeout_seconds    = 0.5
-    safety_margin_seconds      = 0.5
-  }
-  expect_failures = [var.visibility_timeout_seconds]
-}
-
-run "rejects_batch_that_cannot_finish_in_time" {
-  command = plan
-  variables {
-    function_timeout           = 5
-    visibility_timeout_seconds = 30
-    batch_size                 = 5
-    message_timeout_seconds    = 1 # 5 x 1 + 2 > 5
-    safety_margin_seconds      = 2
-  }
-  expect_failures = [var.message_timeout_seconds]
-}
+# A run that lists several variables in expect_failures passes only if each of them is rejected and nothing
+# else fails.
 
 run "rejects_hold_group_with_max_receive_count_one_and_bad_trigger_settings" {
   command = plan
   variables {
     failure_policy          = "hold_group"
     max_receive_count       = 1
-    batch_size              = 11
     message_timeout_seconds = 1
     maximum_concurrency     = 1
     message_group_id        = "my group"
   }
   expect_failures = [
     var.failure_policy,
-    var.batch_size,
     var.maximum_concurrency,
     var.message_group_id,
   ]
 }
 
-run "rejects_empty_batch_unknown_policy_and_concurrency_above_reserved" {
+run "rejects_unknown_policy_and_concurrency_above_reserved" {
   command = plan
   variables {
-    batch_size           = 0
     failure_policy       = "retry"
     maximum_concurrency  = 20
     reserved_concurrency = 10
   }
   expect_failures = [
-    var.batch_size,
     var.failure_policy,
     var.maximum_concurrency,
   ]

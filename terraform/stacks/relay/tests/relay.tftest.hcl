@@ -2,36 +2,16 @@
 # Computed ARNs and URLs are overridden with realistic values so that the wiring can be asserted.
 
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { id = "us-east-1", name = "us-east-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-      arn        = "arn:aws:iam::123456789012:user/test"
-      user_id    = "AIDATEST"
-    }
-  }
-
-  # The provider still validates ARN-typed arguments, so computed ARNs need a valid shape.
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
-  }
+  source = "../../tests/mocks/aws"
 }
 
 override_resource {
-  target = module.bucket.aws_s3_bucket.this
+  target = module.pipeline.module.bucket.aws_s3_bucket.this
   values = { arn = "arn:aws:s3:::baton-relay-ingest-123456789012" }
 }
 
 override_resource {
-  target = module.queue.aws_sqs_queue.this
+  target = module.pipeline.module.queue.aws_sqs_queue.this
   values = {
     arn = "arn:aws:sqs:us-east-1:123456789012:baton-relay"
     id  = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-relay"
@@ -40,7 +20,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.queue.aws_sqs_queue.dlq
+  target = module.pipeline.module.queue.aws_sqs_queue.dlq
   values = {
     arn = "arn:aws:sqs:us-east-1:123456789012:baton-relay-dlq"
     id  = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-relay-dlq"
@@ -49,22 +29,22 @@ override_resource {
 }
 
 override_resource {
-  target = module.results.aws_dynamodb_table.results
+  target = module.pipeline.module.results.aws_dynamodb_table.results
   values = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/baton-relay-results" }
 }
 
 override_resource {
-  target = module.results.aws_dynamodb_table.idempotency
+  target = module.pipeline.module.results.aws_dynamodb_table.idempotency
   values = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/baton-relay-idempotency" }
 }
 
 override_resource {
-  target = module.function.aws_lambda_function.this
+  target = module.pipeline.module.function.aws_lambda_function.this
   values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:baton-relay" }
 }
 
 override_resource {
-  target = module.function.aws_cloudwatch_log_group.this
+  target = module.pipeline.module.function.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-relay" }
 }
 
@@ -85,14 +65,14 @@ run "defaults_wire_the_relay" {
 
   # Redrive: source queue -> DLQ with the configured count; the DLQ only accepts this source queue.
   assert {
-    condition = jsondecode(module.queue.redrive_policy) == {
+    condition = jsondecode(module.pipeline.queue.redrive_policy) == {
       deadLetterTargetArn = "arn:aws:sqs:us-east-1:123456789012:baton-relay-dlq"
       maxReceiveCount     = 5
     }
     error_message = "The source queue must dead-letter into its DLQ after 5 receives by default."
   }
   assert {
-    condition = jsondecode(module.queue.dlq_redrive_allow_policy) == {
+    condition = jsondecode(module.pipeline.queue.dlq_redrive_allow_policy) == {
       redrivePermission = "byQueue"
       sourceQueueArns   = ["arn:aws:sqs:us-east-1:123456789012:baton-relay"]
     }
@@ -128,14 +108,14 @@ run "defaults_wire_the_relay" {
   # IAM: every statement names specific ARNs; no wildcard actions or resources (tracing is off).
   assert {
     condition = alltrue([
-      for s in jsondecode(module.function.role_policy).Statement :
+      for s in jsondecode(module.pipeline.function.role_policy).Statement :
       alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")]) && !contains(flatten([s.Resource]), "*")
     ])
     error_message = "The function policy must not use wildcard actions or a \"*\" resource."
   }
   assert {
     condition = {
-      for s in jsondecode(module.function.role_policy).Statement : s.Sid => s.Resource
+      for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid => s.Resource
       } == {
       WriteOwnLogs          = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-relay:*"]
       ConsumeOwnQueue       = ["arn:aws:sqs:us-east-1:123456789012:baton-relay"]
@@ -151,7 +131,7 @@ run "defaults_wire_the_relay" {
   }
   assert {
     condition = {
-      for s in jsondecode(module.function.role_policy).Statement : s.Sid => toset(s.Action)
+      for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid => toset(s.Action)
       } == {
       WriteOwnLogs          = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
       ConsumeOwnQueue       = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"])
@@ -165,7 +145,7 @@ run "defaults_wire_the_relay" {
 
   # Function configuration as environment variables.
   assert {
-    condition = module.function.environment_variables == tomap({
+    condition = module.pipeline.function.environment_variables == tomap({
       BATON_QUEUE_URL                 = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-relay"
       BATON_PROCESSOR                 = "consumer.processors.digest:process"
       BATON_RESULTS_TABLE             = "baton-relay-results"
@@ -187,7 +167,7 @@ run "defaults_wire_the_relay" {
     error_message = "The relay environment must carry the contract variables with their defaults."
   }
   assert {
-    condition     = module.function.reserved_concurrent_executions == 1 && module.function.tracing_mode == "PassThrough" && module.function.timeout == 120
+    condition     = module.pipeline.function.reserved_concurrent_executions == 1 && module.pipeline.function.tracing_mode == "PassThrough" && module.pipeline.function.timeout == 120
     error_message = "The relay must reserve concurrency 1 (one chain at a time) and run 120 s by default."
   }
 
@@ -221,12 +201,12 @@ run "tracing_adds_only_the_xray_wildcard" {
 
   assert {
     condition = [
-      for s in jsondecode(module.function.role_policy).Statement : s.Sid if contains(flatten([s.Resource]), "*")
+      for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid if contains(flatten([s.Resource]), "*")
     ] == ["WriteTraces"]
     error_message = "Only the X-Ray statement (no resource-level permissions in X-Ray) may use a \"*\" resource."
   }
   assert {
-    condition     = module.function.tracing_mode == "Active" && module.function.environment_variables["BATON_TRACING"] == "true"
+    condition     = module.pipeline.function.tracing_mode == "Active" && module.pipeline.function.environment_variables["BATON_TRACING"] == "true"
     error_message = "tracing_enabled must switch on active tracing and the Powertools Tracer."
   }
 }
@@ -247,9 +227,16 @@ run "custom_settings_reach_the_resources" {
     schedule_expression         = "rate(1 minute)"
     kms_key_arn                 = "arn:aws:kms:us-east-1:123456789012:key/0f6b0a4e-1111-2222-3333-444455556666"
     aws_endpoint_url            = "http://localhost.localstack.cloud:4566"
+    role_permissions_boundary   = "arn:aws:iam::123456789012:policy/github-baton-function-boundary"
+    policy_statements = {
+      PublishReports = {
+        actions   = ["sns:Publish"]
+        resources = ["arn:aws:sns:us-east-1:123456789012:reports"]
+      }
+    }
   }
   override_resource {
-    target = module.queue.aws_sqs_queue.this
+    target = module.pipeline.module.queue.aws_sqs_queue.this
     values = {
       arn = "arn:aws:sqs:us-east-1:123456789012:acme-relay"
       id  = "https://sqs.us-east-1.amazonaws.com/123456789012/acme-relay"
@@ -259,7 +246,7 @@ run "custom_settings_reach_the_resources" {
 
 
   assert {
-    condition     = jsondecode(module.queue.redrive_policy).maxReceiveCount == 3 && module.function.environment_variables["BATON_MAX_RECEIVE_COUNT"] == "3"
+    condition     = jsondecode(module.pipeline.queue.redrive_policy).maxReceiveCount == 3 && module.pipeline.function.environment_variables["BATON_MAX_RECEIVE_COUNT"] == "3"
     error_message = "max_receive_count must reach the redrive policy and the function environment."
   }
   assert {
@@ -271,21 +258,21 @@ run "custom_settings_reach_the_resources" {
   }
   assert {
     condition = (
-      module.function.environment_variables["BATON_TIME_BUDGET_SECONDS"] == "60"
-      && module.function.environment_variables["BATON_DEADLINE_GUARD"] == "off"
-      && module.function.environment_variables["BATON_PROCESSOR"] == "consumer.processors.chaos:process"
-      && module.function.environment_variables["BATON_CHAOS_HANG_SECONDS"] == "5"
-      && !contains(keys(module.function.environment_variables), "BATON_IDEMPOTENCY_TABLE")
+      module.pipeline.function.environment_variables["BATON_TIME_BUDGET_SECONDS"] == "60"
+      && module.pipeline.function.environment_variables["BATON_DEADLINE_GUARD"] == "off"
+      && module.pipeline.function.environment_variables["BATON_PROCESSOR"] == "consumer.processors.chaos:process"
+      && module.pipeline.function.environment_variables["BATON_CHAOS_HANG_SECONDS"] == "5"
+      && !contains(keys(module.pipeline.function.environment_variables), "BATON_IDEMPOTENCY_TABLE")
     )
     error_message = "Function settings, extra variables and the idempotency switch must reach the environment."
   }
   assert {
-    condition     = output.idempotency_table_name == "" && !contains([for s in jsondecode(module.function.role_policy).Statement : s.Sid], "UseIdempotencyRecords")
+    condition     = output.idempotency_table_name == "" && !contains([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid], "UseIdempotencyRecords")
     error_message = "Without an idempotency table there must be neither the table nor its permissions."
   }
   assert {
     condition = [
-      for s in jsondecode(module.function.role_policy).Statement : s.Resource if s.Sid == "DecryptQueueMessages"
+      for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Resource if s.Sid == "DecryptQueueMessages"
     ] == [["arn:aws:kms:us-east-1:123456789012:key/0f6b0a4e-1111-2222-3333-444455556666"]]
     error_message = "With a KMS key the function may decrypt with that key only."
   }
@@ -293,69 +280,48 @@ run "custom_settings_reach_the_resources" {
     condition     = output.bucket_name == "acme-relay-ingest-123456789012" && output.function_name == "acme-relay"
     error_message = "Resource names must derive from name."
   }
+  assert {
+    condition = [
+      for s in jsondecode(module.pipeline.function.role_policy).Statement : s if s.Sid == "PublishReports"
+      ] == [{
+        Sid      = "PublishReports"
+        Effect   = "Allow"
+        Action   = ["sns:Publish"]
+        Resource = ["arn:aws:sns:us-east-1:123456789012:reports"]
+    }]
+    error_message = "policy_statements must reach the function's role policy, keyed by Sid."
+  }
+  assert {
+    condition = (
+      output.function_role_name == "acme-relay"
+      && output.function_role_arn == "arn:aws:iam::123456789012:role/mock"
+    )
+    error_message = "The stack must output the function's execution role."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Plan-time validations: each bad value is rejected before anything is created.
+# Plan-time validations: each bad value is rejected before anything is created. The pipeline's own settings are
+# validated in modules/pipeline and tested there (tests/pipeline.tftest.hcl); these are the relay stack's.
 # ---------------------------------------------------------------------------------------------------------------
 
 # One run can check several validations at once: expect_failures passes only if every listed variable is
 # rejected and nothing else fails.
 
-run "rejects_visibility_below_six_function_timeouts" {
-  command = plan
-  variables {
-    function_timeout           = 120
-    visibility_timeout_seconds = 719
-  }
-  expect_failures = [var.visibility_timeout_seconds]
-}
-
-run "rejects_timings_that_cannot_fit_the_function_timeout" {
-  command = plan
-  variables {
-    function_timeout           = 30
-    visibility_timeout_seconds = 180
-    message_timeout_seconds    = 29 # 29 + 2 > 30
-    safety_margin_seconds      = 2
-    time_budget_seconds        = 31
-    retry_backoff_seconds      = 60
-    retry_backoff_max_seconds  = 30
-  }
-  expect_failures = [
-    var.message_timeout_seconds,
-    var.time_budget_seconds,
-    var.retry_backoff_max_seconds,
-  ]
-}
-
 run "rejects_out_of_range_settings" {
   command = plan
   variables {
-    wait_time_seconds           = 0
-    reserved_concurrency        = 0
     async_max_retry_attempts    = 3
-    name                        = "Baton_Relay"
-    lambda_zip_path             = "../../tests/fixtures/missing.zip"
-    extra_environment_variables = { BATON_QUEUE_URL = "https://example.invalid/queue" }
+    async_max_event_age_seconds = 59
     aws_endpoint_url            = "localhost:4566"
+    aws_region                  = "us-east"
+    tags                        = { "aws:owner" = "me" }
   }
   expect_failures = [
     var.aws_endpoint_url,
-    var.wait_time_seconds,
-    var.reserved_concurrency,
     var.async_max_retry_attempts,
-    var.name,
-    var.lambda_zip_path,
-    var.extra_environment_variables,
+    var.async_max_event_age_seconds,
+    var.aws_region,
+    var.tags,
   ]
-}
-
-run "rejects_long_poll_above_twenty_and_long_name" {
-  command = plan
-  variables {
-    wait_time_seconds = 21
-    name              = "a-name-that-is-far-too-long-for-s3"
-  }
-  expect_failures = [var.wait_time_seconds, var.name]
 }

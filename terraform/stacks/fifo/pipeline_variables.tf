@@ -1,0 +1,1 @@
+../shared/pipeline_variables.tf

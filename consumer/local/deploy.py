@@ -79,6 +79,8 @@ class Deployment:
             "aws_endpoint_url": endpoint,
             "lambda_zip_path": str(ARTIFACT),
             "bucket_force_destroy": True,
+            # Throw-away deployments: the stacks protect their tables by default, which would block destroy.
+            "table_deletion_protection": False,
             # Local runs keep versioning but skip the lifecycle rule the provider takes a minute to settle.
             "noncurrent_version_expiration_days": None,
             **self.variables,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.provider_mirror import find_provider_mirror
+from consumer.local.provider_mirror import find_provider_mirror
 
 ROOT = Path(__file__).resolve().parents[2]
 PRE_PIPELINE = "9ad7589ff7efb3276657a679d9cf335b0ef7a299"
@@ -68,10 +68,16 @@ def old_layout_overrides(variant: str) -> dict[str, dict[str, str]]:
             "arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}-schedule"
         }
     else:
-        overrides["module.route.aws_cloudwatch_event_rule.this"] = {
+        overrides["module.route.aws_cloudwatch_event_rule.this"] = {  # now route["default"] (moved)
             "arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}-object-created"
         }
     return overrides
+
+
+# Defaults that changed since PRE_PIPELINE in a way that removes a resource. An old deployment that wants to
+# keep it sets the old value (README, "Upgrading"): Powertools idempotency became opt-in, so a deployment on
+# the old default keeps its idempotency table only with create_idempotency_table = true.
+KEEP_OLD_DEFAULTS = {"create_idempotency_table": "true"}
 
 
 def upgrade_test(variant: str, old_stack: str, lambda_zip: Path) -> str:
@@ -87,7 +93,9 @@ def upgrade_test(variant: str, old_stack: str, lambda_zip: Path) -> str:
         f'variables {{\n  lambda_zip_path = "{lambda_zip}"\n}}\n\n'
         f'run "old_layout" {{\n  state_key = "upgrade"\n  module {{\n    source = "{old_stack}"\n  }}\n'
         f"{overrides}}}\n\n"
-        'run "new_layout" {\n  state_key = "upgrade"\n  command   = plan\n}\n'
+        'run "new_layout" {\n  state_key = "upgrade"\n  command   = plan\n  variables {\n'
+        + "".join(f"    {name} = {value}\n" for name, value in KEEP_OLD_DEFAULTS.items())
+        + "  }\n}\n"
     )
 
 
@@ -167,5 +175,10 @@ def test_an_old_deployment_plans_no_destroy(variant: str, mirror: Path, tmp_path
     assert destroyed == [], f"upgrading the {variant} stack would destroy or replace {destroyed}"
     assert summary.group(3) == "0", summary.group(0)
     for module in MOVED_MODULES:
-        moved = rf"^\s*# module\.{module}\.\S+ has moved to module\.pipeline\.module\.{module}\."
+        # A moved resource without changes "has moved to" its new address; one that also changes in place
+        # (a new default) is shown at its new address "(moved from ...)".
+        moved = (
+            rf"^\s*# module\.{module}\.\S+ has moved to module\.pipeline\.module\.{module}\."
+            rf"|^\s*# \(moved from module\.{module}\.\S+\)"
+        )
         assert re.search(moved, plan, re.MULTILINE), f"nothing of module.{module} moved into module.pipeline"

@@ -19,6 +19,11 @@ output "timeout" {
   value       = aws_lambda_function.this.timeout
 }
 
+output "memory_size" {
+  description = "Memory of the function, in MB."
+  value       = aws_lambda_function.this.memory_size
+}
+
 output "role_name" {
   description = "Name of the execution role."
   value       = aws_iam_role.this.name
@@ -57,4 +62,9 @@ output "tracing_mode" {
 output "reserved_concurrent_executions" {
   description = "Reserved concurrency (-1 when unreserved)."
   value       = aws_lambda_function.this.reserved_concurrent_executions
+}
+
+output "code_signing_config_arn" {
+  description = "Code-signing configuration the function enforces (null: none)."
+  value       = aws_lambda_function.this.code_signing_config_arn
 }

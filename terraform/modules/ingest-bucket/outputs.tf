@@ -36,3 +36,8 @@ output "lifecycle_rule" {
     noncurrent_version_expiration_days     = try(aws_s3_bucket_lifecycle_configuration.this.rule[0].noncurrent_version_expiration[0].noncurrent_days, null)
   }
 }
+
+output "access_log_bucket" {
+  description = "Bucket that receives the server access logs (null: access logging is off)."
+  value       = one(aws_s3_bucket_logging.this[*].target_bucket)
+}

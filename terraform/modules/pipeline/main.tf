@@ -15,6 +15,7 @@ locals {
     BATON_MAX_HOPS                  = var.max_hops
     BATON_RETRY_BACKOFF_SECONDS     = var.retry_backoff_seconds
     BATON_RETRY_BACKOFF_MAX_SECONDS = var.retry_backoff_max_seconds
+    BATON_MAX_MESSAGES_PER_SECOND   = var.max_messages_per_second
   }
 
   function_environment = merge(
@@ -30,6 +31,7 @@ locals {
       BATON_DEADLINE_GUARD          = var.deadline_guard ? "on" : "off"
       BATON_MAX_RECEIVE_COUNT       = tostring(var.max_receive_count)
       BATON_TRACING                 = var.tracing_enabled ? "true" : "false"
+      BATON_WORKERS                 = tostring(var.workers)
       POWERTOOLS_SERVICE_NAME       = var.service_name
       POWERTOOLS_METRICS_NAMESPACE  = var.metrics_namespace
       POWERTOOLS_LOG_LEVEL          = var.log_level
@@ -48,6 +50,7 @@ module "bucket" {
   expiration_days                    = var.object_expiration_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   kms_key_arn                        = var.kms_key_arn
+  access_log_bucket                  = var.access_log_bucket
 }
 
 module "queue" {
@@ -90,6 +93,7 @@ module "function" {
   log_kms_key_arn                = var.kms_key_arn
   kms_key_arn                    = var.kms_key_arn
   role_permissions_boundary      = var.role_permissions_boundary
+  code_signing_config_arn        = var.code_signing_config_arn
 
   sqs_consume_queue_arns        = [module.queue.queue_arn]
   s3_read_bucket_arns           = [module.bucket.bucket_arn]
@@ -110,4 +114,6 @@ module "alarms" {
   create_sns_topic                     = var.create_alarm_topic
   sns_topic_kms_master_key_id          = var.kms_key_arn
   alarm_actions                        = var.alarm_actions
+  delivery_dlq_name                    = var.delivery_dlq_name
+  event_rule_names                     = var.event_rule_names
 }

@@ -106,6 +106,12 @@ variable "object_expiration_days" {
   }
 }
 
+variable "access_log_bucket" {
+  description = "Name of an existing bucket that receives the ingest bucket's server access logs (null: no access logging)."
+  type        = string
+  default     = null
+}
+
 variable "noncurrent_version_expiration_days" {
   description = "With versioning on, delete noncurrent object versions after this many days (null keeps them)."
   type        = number
@@ -169,9 +175,41 @@ variable "function_timeout" {
 }
 
 variable "memory_size" {
-  description = "Function memory in MB (128-10240)."
+  description = "Function memory in MB (128-10240). With workers > 1 it must hold the consumer (160 MB) and every worker (workers x worker_memory_mb)."
   type        = number
-  default     = 256
+  default     = 512
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB between 128 and 10240."
+  }
+}
+
+variable "workers" {
+  description = "Worker processes that process messages at once (BATON_WORKERS, 1-32; 1: in the consumer's own process). Relay: the messages of a run; FIFO: records of different message groups in a batch."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.workers >= 1 && var.workers <= 32 && floor(var.workers) == var.workers
+    error_message = "workers must be a whole number between 1 and 32."
+  }
+
+  validation {
+    condition     = var.workers == 1 || var.workers * var.worker_memory_mb + 160 <= var.memory_size
+    error_message = "workers x worker_memory_mb + 160 MB (the consumer itself) must fit in memory_size, or the function runs out of memory under load: raise memory_size (for example to ${var.workers * var.worker_memory_mb + 160}), or lower workers."
+  }
+}
+
+variable "worker_memory_mb" {
+  description = "Memory one worker process needs, in MB, for the workers x worker_memory_mb check against memory_size (about 32 MB measured with the default processor; raise it for a processor that holds more)."
+  type        = number
+  default     = 40
+
+  validation {
+    condition     = var.worker_memory_mb >= 16 && var.worker_memory_mb <= 10240
+    error_message = "worker_memory_mb must be between 16 and 10240."
+  }
 }
 
 variable "reserved_concurrency" {
@@ -197,23 +235,33 @@ variable "processor" {
 }
 
 variable "message_timeout_seconds" {
-  description = "Per-message deadline in seconds (BATON_MESSAGE_TIMEOUT_SECONDS, > 0). message_timeout_seconds (FIFO: x batch_size) + safety_margin_seconds must fit in function_timeout."
+  description = "Per-message deadline in seconds (BATON_MESSAGE_TIMEOUT_SECONDS, >= 0.05). message_timeout_seconds (FIFO: x batch_size) + safety_margin_seconds must fit in function_timeout."
   type        = number
 
   validation {
-    condition     = var.message_timeout_seconds > 0 && coalesce(var.batch_size, 1) * var.message_timeout_seconds + var.safety_margin_seconds <= var.function_timeout
-    error_message = "message_timeout_seconds must be > 0, and message_timeout_seconds (FIFO: x batch_size) + safety_margin_seconds must be <= function_timeout, or slow messages run the function into its timeout: lower message_timeout_seconds, safety_margin_seconds or batch_size, or raise function_timeout."
+    condition     = var.message_timeout_seconds >= 0.05
+    error_message = "message_timeout_seconds must be at least 0.05: a shorter deadline cannot be enforced (the guard's timer resolution) and the function refuses it at cold start."
+  }
+
+  validation {
+    condition     = coalesce(var.batch_size, 1) * var.message_timeout_seconds + var.safety_margin_seconds <= var.function_timeout
+    error_message = "message_timeout_seconds (FIFO: x batch_size) + safety_margin_seconds must be <= function_timeout, or slow messages run the function into its timeout: lower message_timeout_seconds, safety_margin_seconds or batch_size, or raise function_timeout."
   }
 }
 
 variable "safety_margin_seconds" {
-  description = "Time kept back from the function timeout for clean-up, the relay's hand-over or the FIFO batch result (BATON_SAFETY_MARGIN_SECONDS, >= 0)."
+  description = "Time kept back from the function timeout for clean-up, the relay's hand-over or the FIFO batch result (BATON_SAFETY_MARGIN_SECONDS, 0-60)."
   type        = number
   default     = 2
 
   validation {
-    condition     = var.safety_margin_seconds >= 0 && var.safety_margin_seconds < var.function_timeout
-    error_message = "safety_margin_seconds must be >= 0 and smaller than function_timeout."
+    condition     = var.safety_margin_seconds >= 0 && var.safety_margin_seconds <= 60
+    error_message = "safety_margin_seconds must be between 0 and 60 (the function refuses more at cold start): a few seconds cover the deletes, the hand-over and the batch response."
+  }
+
+  validation {
+    condition     = var.safety_margin_seconds < var.function_timeout
+    error_message = "safety_margin_seconds must be smaller than function_timeout, or no time is left to process anything."
   }
 }
 
@@ -268,9 +316,9 @@ variable "metrics_namespace" {
 }
 
 variable "create_idempotency_table" {
-  description = "Create the idempotency table and turn on Powertools idempotency (BATON_IDEMPOTENCY_TABLE)."
+  description = "Create the idempotency table and turn on Powertools idempotency (BATON_IDEMPOTENCY_TABLE). Off by default: the results table's conditional write already records each object version once; idempotency adds two writes per message to save one re-read on a rare duplicate."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "idempotency_ttl_seconds" {
@@ -279,8 +327,8 @@ variable "idempotency_ttl_seconds" {
   default     = 3600
 
   validation {
-    condition     = var.idempotency_ttl_seconds >= 1 && floor(var.idempotency_ttl_seconds) == var.idempotency_ttl_seconds
-    error_message = "idempotency_ttl_seconds must be a whole number >= 1."
+    condition     = var.idempotency_ttl_seconds >= 60 && floor(var.idempotency_ttl_seconds) == var.idempotency_ttl_seconds
+    error_message = "idempotency_ttl_seconds must be a whole number >= 60 (the function refuses less at cold start): a record must outlive the redeliveries it guards against."
   }
 }
 
@@ -297,7 +345,8 @@ variable "extra_environment_variables" {
       "BATON_DEADLINE_GUARD", "BATON_MAX_RECEIVE_COUNT", "BATON_TRACING", "POWERTOOLS_SERVICE_NAME",
       "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "BATON_WAIT_TIME_SECONDS",
       "BATON_TIME_BUDGET_SECONDS", "BATON_MAX_HOPS", "BATON_RETRY_BACKOFF_SECONDS",
-      "BATON_RETRY_BACKOFF_MAX_SECONDS", "BATON_FAILURE_POLICY",
+      "BATON_RETRY_BACKOFF_MAX_SECONDS", "BATON_FAILURE_POLICY", "BATON_WORKERS",
+      "BATON_MAX_MESSAGES_PER_SECOND",
     ])) == 0
     error_message = "extra_environment_variables must not set variables the pipeline manages (BATON_QUEUE_URL, BATON_PROCESSOR, ..., POWERTOOLS_*): use the dedicated stack variable instead."
   }
@@ -317,6 +366,12 @@ variable "policy_statements" {
   }))
   default  = {}
   nullable = false
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code-signing configuration the function must satisfy (null: none)."
+  type        = string
+  default     = null
 }
 
 variable "role_permissions_boundary" {
@@ -362,19 +417,24 @@ variable "time_budget_seconds" {
   default     = null
 
   validation {
-    condition     = var.time_budget_seconds == null || try(var.time_budget_seconds > 0 && var.time_budget_seconds <= var.function_timeout, false)
-    error_message = "time_budget_seconds must be > 0 and <= function_timeout, or null to use the function timeout."
+    condition     = var.time_budget_seconds == null || try(var.time_budget_seconds >= 1 && var.time_budget_seconds <= var.function_timeout, false)
+    error_message = "time_budget_seconds must be >= 1 and <= function_timeout, or null to use the function timeout."
+  }
+
+  validation {
+    condition     = var.time_budget_seconds == null || var.wait_time_seconds == null || try(var.time_budget_seconds > var.wait_time_seconds, false)
+    error_message = "time_budget_seconds must be greater than wait_time_seconds: otherwise every run stops on its budget before its first receive and relays, and each scheduled start becomes a chain of max_hops runs that process nothing. Raise time_budget_seconds or lower wait_time_seconds."
   }
 }
 
 variable "max_hops" {
-  description = "Relay: hop limit of one chain (BATON_MAX_HOPS, >= 1): the chain stops after this many self-invocations even if messages remain."
+  description = "Relay: hop limit of one chain (BATON_MAX_HOPS, >= 0; 0: never relay, the schedule starts every run): the chain stops after this many self-invocations even if messages remain."
   type        = number
   default     = null
 
   validation {
-    condition     = var.max_hops == null || try(var.max_hops >= 1 && floor(var.max_hops) == var.max_hops, false)
-    error_message = "max_hops must be a whole number >= 1."
+    condition     = var.max_hops == null || try(var.max_hops >= 0 && floor(var.max_hops) == var.max_hops, false)
+    error_message = "max_hops must be a whole number >= 0."
   }
 }
 
@@ -384,8 +444,8 @@ variable "retry_backoff_seconds" {
   default     = null
 
   validation {
-    condition     = var.retry_backoff_seconds == null || try(var.retry_backoff_seconds >= 0 && var.retry_backoff_seconds <= 43200, false)
-    error_message = "retry_backoff_seconds must be between 0 and 43200 (the SQS visibility timeout limit)."
+    condition     = var.retry_backoff_seconds == null || try(var.retry_backoff_seconds >= 0 && var.retry_backoff_seconds <= 43200 && floor(var.retry_backoff_seconds) == var.retry_backoff_seconds, false)
+    error_message = "retry_backoff_seconds must be a whole number between 0 and 43200 (SQS takes whole seconds, up to 12 hours)."
   }
 }
 
@@ -395,8 +455,24 @@ variable "retry_backoff_max_seconds" {
   default     = null
 
   validation {
-    condition     = var.retry_backoff_max_seconds == null || try(var.retry_backoff_max_seconds >= coalesce(var.retry_backoff_seconds, 0) && var.retry_backoff_max_seconds <= 43200, false)
-    error_message = "retry_backoff_max_seconds must be >= retry_backoff_seconds and <= 43200 (SQS rejects longer visibility timeouts)."
+    condition     = var.retry_backoff_max_seconds == null || try(var.retry_backoff_max_seconds >= 0 && var.retry_backoff_max_seconds <= 43200 && floor(var.retry_backoff_max_seconds) == var.retry_backoff_max_seconds, false)
+    error_message = "retry_backoff_max_seconds must be a whole number between 0 and 43200 (SQS takes whole seconds, up to 12 hours)."
+  }
+
+  validation {
+    condition     = var.retry_backoff_max_seconds == null || try(var.retry_backoff_max_seconds >= coalesce(var.retry_backoff_seconds, 0), false)
+    error_message = "retry_backoff_max_seconds must be >= retry_backoff_seconds."
+  }
+}
+
+variable "max_messages_per_second" {
+  description = "Relay: cap on message starts per second across all workers and hops (BATON_MAX_MESSAGES_PER_SECOND, 0.1-10000): the load the data store downstream takes. Null: no cap."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_messages_per_second == null || try(var.max_messages_per_second >= 0.1 && var.max_messages_per_second <= 10000, false)
+    error_message = "max_messages_per_second must be between 0.1 and 10000, or null for no cap."
   }
 }
 
@@ -405,9 +481,9 @@ variable "retry_backoff_max_seconds" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "table_deletion_protection" {
-  description = "Protect the DynamoDB tables against deletion."
+  description = "Protect the DynamoDB tables against deletion (turn it off before destroying the stack)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "alarm_oldest_message_age_seconds" {
@@ -428,6 +504,19 @@ variable "create_alarm_topic" {
 
 variable "alarm_actions" {
   description = "Existing ARNs (SNS topics) notified by the alarms."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "delivery_dlq_name" {
+  description = "FIFO: name of the route's delivery DLQ (events EventBridge could not deliver), alarmed on when not empty. Null: none (relay)."
+  type        = string
+  default     = null
+}
+
+variable "event_rule_names" {
+  description = "FIFO: the route's EventBridge rules, one FailedInvocations alarm each."
   type        = list(string)
   default     = []
   nullable    = false

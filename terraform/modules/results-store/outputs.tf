@@ -36,3 +36,8 @@ output "results_table_key_schema" {
     }]
   }
 }
+
+output "deletion_protection_enabled" {
+  description = "Whether the tables are protected against deletion."
+  value       = aws_dynamodb_table.results.deletion_protection_enabled
+}

@@ -21,6 +21,11 @@ locals {
     max_hops                  = null
     retry_backoff_seconds     = null
     retry_backoff_max_seconds = null
+    max_messages_per_second   = null
+  }
+  route_alarms = {
+    delivery_dlq_name = module.route.delivery_dlq_name
+    event_rule_names  = module.route.rule_names
   }
 }
 
@@ -33,8 +38,14 @@ module "route" {
   queue_arn         = module.pipeline.queue.queue_arn
   queue_url         = module.pipeline.queue.queue_url
   message_group_id  = var.message_group_id
+  message_groups    = var.message_groups
   filter_prefix     = var.filter_prefix
   exclude_prefix    = var.exclude_prefix
+
+  retry_maximum_event_age_seconds = var.event_retry_maximum_age_seconds
+  retry_maximum_attempts          = var.event_retry_maximum_attempts
+  delivery_dlq_name               = "${var.name}-delivery-dlq"
+  delivery_dlq_kms_master_key_id  = var.kms_key_arn
 }
 
 module "trigger" {

@@ -65,7 +65,7 @@ variable "exclude_prefix" {
 }
 
 variable "message_group_id" {
-  description = "MessageGroupId EventBridge puts on every message (1-128 printable ASCII characters): all objects of the bucket form one ordered group."
+  description = "MessageGroupId of every key no message_groups prefix claims (1-128 printable ASCII characters): without message_groups all objects of the bucket form one ordered group."
   type        = string
   default     = "ingest"
 
@@ -73,6 +73,25 @@ variable "message_group_id" {
     condition     = can(regex("^[!-~]{1,128}$", var.message_group_id))
     error_message = "message_group_id must be 1-128 characters of letters, digits and punctuation (no spaces)."
   }
+}
+
+variable "message_groups" {
+  description = "Key prefix -> MessageGroupId, e.g. { \"tenant-a/\" = \"tenant-a\" }: one EventBridge rule per prefix, each prefix its own ordered stream, processed in parallel with the others; keys under no prefix take message_group_id. Prefixes must not overlap (checked at plan)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "event_retry_maximum_age_seconds" {
+  description = "How long EventBridge retries delivering an event to the queue before it keeps it in the delivery DLQ (60-86400)."
+  type        = number
+  default     = 86400
+}
+
+variable "event_retry_maximum_attempts" {
+  description = "Retries of a failed delivery to the queue before the event goes to the delivery DLQ (0-185)."
+  type        = number
+  default     = 185
 }
 
 # ---------------------------------------------------------------------------------------------------------------

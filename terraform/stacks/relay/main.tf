@@ -18,7 +18,10 @@ locals {
     max_hops                  = var.max_hops
     retry_backoff_seconds     = var.retry_backoff_seconds
     retry_backoff_max_seconds = var.retry_backoff_max_seconds
+    max_messages_per_second   = var.max_messages_per_second
   }
+  # The S3 notification route has no failure signal of its own to alarm on.
+  route_alarms = { delivery_dlq_name = null, event_rule_names = [] }
 }
 
 module "notification" {

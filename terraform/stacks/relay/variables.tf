@@ -103,6 +103,12 @@ variable "retry_backoff_max_seconds" {
 # Relay trigger
 # ---------------------------------------------------------------------------------------------------------------
 
+variable "max_messages_per_second" {
+  description = "Cap on message starts per second across all workers and hops (BATON_MAX_MESSAGES_PER_SECOND, 0.1-10000): the load the data store takes. Null: no cap."
+  type        = number
+  default     = null
+}
+
 variable "schedule_expression" {
   description = "How often a new relay chain starts (EventBridge rate(...) or cron(...))."
   type        = string

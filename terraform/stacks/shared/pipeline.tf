@@ -1,6 +1,6 @@
 # Shared by both stacks (each links this file): the pipeline both variants run. The stack's main.tf sets the
-# variant (local.variant, local.function, local.variant_environment, local.variant_settings) and adds the route
-# and the trigger.
+# variant (local.variant, local.function, local.variant_environment, local.variant_settings, local.route_alarms)
+# and adds the route and the trigger.
 
 module "pipeline" {
   source = "../../modules/pipeline"
@@ -17,6 +17,10 @@ module "pipeline" {
   max_hops                  = local.variant_settings.max_hops
   retry_backoff_seconds     = local.variant_settings.retry_backoff_seconds
   retry_backoff_max_seconds = local.variant_settings.retry_backoff_max_seconds
+  max_messages_per_second   = local.variant_settings.max_messages_per_second
+
+  delivery_dlq_name = local.route_alarms.delivery_dlq_name
+  event_rule_names  = local.route_alarms.event_rule_names
 
   name            = var.name
   lambda_zip_path = var.lambda_zip_path
@@ -27,6 +31,7 @@ module "pipeline" {
   bucket_versioning                  = var.bucket_versioning
   object_expiration_days             = var.object_expiration_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  access_log_bucket                  = var.access_log_bucket
 
   visibility_timeout_seconds    = var.visibility_timeout_seconds
   message_retention_seconds     = var.message_retention_seconds
@@ -36,6 +41,8 @@ module "pipeline" {
   runtime                     = var.runtime
   function_timeout            = var.function_timeout
   memory_size                 = var.memory_size
+  workers                     = var.workers
+  worker_memory_mb            = var.worker_memory_mb
   reserved_concurrency        = var.reserved_concurrency
   processor                   = var.processor
   message_timeout_seconds     = var.message_timeout_seconds
@@ -51,6 +58,7 @@ module "pipeline" {
   extra_environment_variables = var.extra_environment_variables
   policy_statements           = var.policy_statements
   role_permissions_boundary   = var.role_permissions_boundary
+  code_signing_config_arn     = var.code_signing_config_arn
 
   table_deletion_protection        = var.table_deletion_protection
   alarm_oldest_message_age_seconds = var.alarm_oldest_message_age_seconds

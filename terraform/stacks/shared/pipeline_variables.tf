@@ -81,6 +81,12 @@ variable "object_expiration_days" {
   default     = null
 }
 
+variable "access_log_bucket" {
+  description = "Existing bucket that receives the ingest bucket's server access logs (null: none)."
+  type        = string
+  default     = null
+}
+
 variable "noncurrent_version_expiration_days" {
   description = "Days after which noncurrent object versions are deleted (null: kept)."
   type        = number
@@ -121,9 +127,21 @@ variable "runtime" {
 }
 
 variable "memory_size" {
-  description = "Function memory, MB (128-10240)."
+  description = "Function memory, MB (128-10240); with workers > 1 at least workers x worker_memory_mb + 160."
   type        = number
-  default     = 256
+  default     = 512
+}
+
+variable "workers" {
+  description = "Worker processes per run (BATON_WORKERS, 1-32; 1: in the consumer's own process). Relay: messages of a run at once; FIFO: records of different message groups at once."
+  type        = number
+  default     = 4
+}
+
+variable "worker_memory_mb" {
+  description = "Memory of one worker, MB, for the check workers x worker_memory_mb + 160 <= memory_size (about 32 measured with the default processor)."
+  type        = number
+  default     = 40
 }
 
 variable "processor" {
@@ -169,9 +187,9 @@ variable "metrics_namespace" {
 }
 
 variable "create_idempotency_table" {
-  description = "Powertools idempotency with its own table (BATON_IDEMPOTENCY_TABLE)."
+  description = "Powertools idempotency with its own table (BATON_IDEMPOTENCY_TABLE): two more writes per message, off by default (see README, One write per message)."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "idempotency_ttl_seconds" {
@@ -203,6 +221,12 @@ variable "policy_statements" {
   nullable = false
 }
 
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code-signing configuration the function must satisfy (null: none)."
+  type        = string
+  default     = null
+}
+
 variable "role_permissions_boundary" {
   description = "ARN of the permissions boundary every execution role must carry when deployed by terraform/bootstrap's deploy role (its output role_permissions_boundary). Null: none."
   type        = string
@@ -214,9 +238,9 @@ variable "role_permissions_boundary" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "table_deletion_protection" {
-  description = "Deletion protection of the DynamoDB tables."
+  description = "Deletion protection of the DynamoDB tables (turn it off, apply, then destroy)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "create_alarm_topic" {

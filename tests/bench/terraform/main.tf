@@ -60,8 +60,9 @@ module "notification" {
 module "results" {
   source = "../../../terraform/modules/results-store"
 
-  results_table_name     = "${var.name}-results"
-  idempotency_table_name = var.create_idempotency_table ? "${var.name}-idempotency" : null
+  results_table_name          = "${var.name}-results"
+  idempotency_table_name      = var.create_idempotency_table ? "${var.name}-idempotency" : null
+  deletion_protection_enabled = var.table_deletion_protection
 }
 
 module "function" {

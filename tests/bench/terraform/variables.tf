@@ -48,6 +48,12 @@ variable "bucket_force_destroy" {
   default     = true
 }
 
+variable "table_deletion_protection" {
+  description = "Deletion protection of the tables (off: bench deployments are destroyed after each run)."
+  type        = bool
+  default     = false
+}
+
 variable "noncurrent_version_expiration_days" {
   description = "Delete noncurrent object versions after this many days (null keeps them)."
   type        = number

@@ -264,3 +264,45 @@ run "rejects_empty_batch" {
   }
   expect_failures = [var.batch_size]
 }
+
+run "workers_must_fit_in_memory" {
+  command = plan
+  variables {
+    workers     = 16
+    memory_size = 512
+  }
+  expect_failures = [var.workers]
+}
+
+run "workers_fit_with_room_and_one_worker_needs_none" {
+  command = plan
+  variables {
+    workers          = 1
+    memory_size      = 128
+    worker_memory_mb = 64
+  }
+  assert {
+    condition     = output.function.environment_variables["BATON_WORKERS"] == "1" && output.function.memory_size == 128
+    error_message = "One worker runs in the consumer's own process: no worker memory to reserve."
+  }
+}
+
+run "operator_defaults_and_hardening_inputs" {
+  command = plan
+  variables {
+    access_log_bucket       = "acme-access-logs"
+    code_signing_config_arn = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
+  }
+  assert {
+    condition     = output.results.deletion_protection_enabled && output.results.idempotency_table_name == ""
+    error_message = "The results table is protected against deletion by default, and idempotency is opt-in (one write per message)."
+  }
+  assert {
+    condition     = output.bucket.access_log_bucket == "acme-access-logs"
+    error_message = "access_log_bucket must reach the ingest bucket's server access logging."
+  }
+  assert {
+    condition     = output.function.code_signing_config_arn == var.code_signing_config_arn
+    error_message = "code_signing_config_arn must reach the function."
+  }
+}

@@ -53,8 +53,16 @@ override_resource {
 }
 
 override_resource {
-  target = module.route.aws_cloudwatch_event_rule.this
+  target = module.route.aws_cloudwatch_event_rule.route
   values = { arn = "arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created" }
+}
+
+override_resource {
+  target = module.route.aws_sqs_queue.delivery_dlq
+  values = {
+    arn = "arn:aws:sqs:us-east-1:123456789012:baton-fifo-delivery-dlq"
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo-delivery-dlq"
+  }
 }
 
 run "defaults_wire_the_fifo_route" {
@@ -101,18 +109,36 @@ run "defaults_wire_the_fifo_route" {
     error_message = "The rule must target the FIFO queue with the configured MessageGroupId."
   }
   assert {
-    condition = jsondecode(module.route.queue_policy).Statement == [{
-      Sid       = "AllowOnlyTheObjectCreatedRule"
+    condition = jsondecode(module.route.queue_policy).Statement[0] == {
+      Sid       = "AllowOnlyTheObjectCreatedRules"
       Effect    = "Allow"
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sqs:SendMessage"
       Resource  = "arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"
       Condition = {
-        ArnEquals    = { "aws:SourceArn" = "arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created" }
+        ArnEquals    = { "aws:SourceArn" = ["arn:aws:events:us-east-1:123456789012:rule/baton-fifo-object-created"] }
         StringEquals = { "aws:SourceAccount" = "123456789012" }
       }
-    }]
+    }
     error_message = "The FIFO queue policy must let only the Object Created rule (aws:SourceArn) of this account send."
+  }
+  assert {
+    condition     = [for s in jsondecode(module.route.queue_policy).Statement : s.Sid if s.Effect == "Deny" && s.Condition == { Bool = { "aws:SecureTransport" = "false" } }] == ["DenyInsecureTransport"]
+    error_message = "The FIFO queue policy must deny requests without TLS."
+  }
+
+  # The route keeps what it cannot deliver, and says so.
+  assert {
+    condition     = output.delivery_dlq_url == "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo-delivery-dlq" && one(module.route.retry_policy[*].maximum_retry_attempts) == 185
+    error_message = "The EventBridge target needs its delivery DLQ (output delivery_dlq_url) and an explicit retry policy."
+  }
+  assert {
+    condition     = toset(module.pipeline.alarms.route_alarm_names) == toset(["baton-fifo-delivery-dlq-not-empty", "baton-fifo-baton-fifo-object-created-failed-invocations"])
+    error_message = "The FIFO stack must alarm on the delivery DLQ's depth and on the rule's FailedInvocations."
+  }
+  assert {
+    condition     = length(output.message_groups) == 0 && length(output.event_rule_names) == 1 && output.event_rule_names[0] == "baton-fifo-object-created"
+    error_message = "Without message_groups there is one rule and no prefix groups."
   }
 
   # Event source mapping: batch 5 with partial batch responses.
@@ -130,11 +156,10 @@ run "defaults_wire_the_fifo_route" {
     condition = {
       for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid => s.Resource
       } == {
-      WriteOwnLogs          = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-fifo:*"]
-      ConsumeOwnQueue       = ["arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"]
-      ReadIngestObjects     = ["arn:aws:s3:::baton-fifo-ingest-123456789012/*"]
-      WriteResults          = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-results"]
-      UseIdempotencyRecords = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-idempotency"]
+      WriteOwnLogs      = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-fifo:*"]
+      ConsumeOwnQueue   = ["arn:aws:sqs:us-east-1:123456789012:baton-fifo.fifo"]
+      ReadIngestObjects = ["arn:aws:s3:::baton-fifo-ingest-123456789012/*"]
+      WriteResults      = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-fifo-results"]
     }
     error_message = "Each permission of the FIFO function must be limited to its own log group, queue, bucket objects and tables."
   }
@@ -151,19 +176,23 @@ run "defaults_wire_the_fifo_route" {
       BATON_QUEUE_URL               = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-fifo.fifo"
       BATON_PROCESSOR               = "consumer.processors.digest:process"
       BATON_RESULTS_TABLE           = "baton-fifo-results"
-      BATON_IDEMPOTENCY_TABLE       = "baton-fifo-idempotency"
       BATON_IDEMPOTENCY_TTL_SECONDS = "3600"
       BATON_MESSAGE_TIMEOUT_SECONDS = "10"
       BATON_SAFETY_MARGIN_SECONDS   = "2"
       BATON_DEADLINE_GUARD          = "on"
       BATON_MAX_RECEIVE_COUNT       = "1"
       BATON_TRACING                 = "false"
+      BATON_WORKERS                 = "4"
       BATON_FAILURE_POLICY          = "skip"
       POWERTOOLS_SERVICE_NAME       = "baton-fifo"
       POWERTOOLS_METRICS_NAMESPACE  = "Baton"
       POWERTOOLS_LOG_LEVEL          = "INFO"
     })
-    error_message = "The FIFO environment must carry the contract variables with their defaults."
+    error_message = "The FIFO environment must carry the contract variables with their defaults (one write per message: no idempotency table)."
+  }
+  assert {
+    condition     = output.idempotency_table_name == "" && module.pipeline.function.memory_size == 512
+    error_message = "Idempotency is opt-in and the function has room for its 4 workers (512 MB) by default."
   }
   assert {
     condition     = module.pipeline.function.reserved_concurrent_executions == null || module.pipeline.function.reserved_concurrent_executions == -1
@@ -223,6 +252,23 @@ run "options_reach_the_resources" {
   assert {
     condition     = jsondecode(module.route.event_pattern).detail.object.key == [{ prefix = "incoming/" }]
     error_message = "filter_prefix must reach the rule's event pattern."
+  }
+}
+
+run "prefixes_route_to_their_own_groups" {
+  command = plan
+
+  variables {
+    message_groups = { "tenant-a/" = "tenant-a", "tenant-b/" = "tenant-b" }
+  }
+
+  assert {
+    condition     = output.message_groups["tenant-a/"] == "tenant-a" && output.message_groups["tenant-b/"] == "tenant-b" && length(output.message_groups) == 2 && output.message_group_id == "ingest"
+    error_message = "message_groups must reach the route (and its outputs, which baton backfill reads)."
+  }
+  assert {
+    condition     = length(output.event_rule_names) == 3 && length(module.pipeline.alarms.route_alarm_names) == 4
+    error_message = "One rule per prefix plus the default rule, each with its FailedInvocations alarm."
   }
 }
 

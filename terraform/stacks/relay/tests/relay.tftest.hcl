@@ -81,7 +81,7 @@ run "defaults_wire_the_relay" {
 
   # Queue policy: only this bucket's S3 notifications, in this account, may send.
   assert {
-    condition = jsondecode(module.notification.queue_policy).Statement == [{
+    condition = jsondecode(module.notification.queue_policy).Statement[0] == {
       Sid       = "AllowS3NotificationsFromThisBucketOnly"
       Effect    = "Allow"
       Principal = { Service = "s3.amazonaws.com" }
@@ -91,8 +91,12 @@ run "defaults_wire_the_relay" {
         ArnEquals    = { "aws:SourceArn" = "arn:aws:s3:::baton-relay-ingest-123456789012" }
         StringEquals = { "aws:SourceAccount" = "123456789012" }
       }
-    }]
+    }
     error_message = "The queue policy must allow s3.amazonaws.com to send only from this bucket (aws:SourceArn) and account (aws:SourceAccount)."
+  }
+  assert {
+    condition     = [for s in jsondecode(module.notification.queue_policy).Statement : s.Sid if s.Effect == "Deny" && s.Condition == { Bool = { "aws:SecureTransport" = "false" } }] == ["DenyInsecureTransport"] && jsondecode(module.pipeline.queue.dlq_policy).Statement[0].Sid == "DenyInsecureTransport"
+    error_message = "The queue and the DLQ must deny requests without TLS."
   }
   assert {
     condition = (
@@ -117,11 +121,10 @@ run "defaults_wire_the_relay" {
     condition = {
       for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid => s.Resource
       } == {
-      WriteOwnLogs          = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-relay:*"]
-      ConsumeOwnQueue       = ["arn:aws:sqs:us-east-1:123456789012:baton-relay"]
-      ReadIngestObjects     = ["arn:aws:s3:::baton-relay-ingest-123456789012/*"]
-      WriteResults          = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-relay-results"]
-      UseIdempotencyRecords = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-relay-idempotency"]
+      WriteOwnLogs      = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/baton-relay:*"]
+      ConsumeOwnQueue   = ["arn:aws:sqs:us-east-1:123456789012:baton-relay"]
+      ReadIngestObjects = ["arn:aws:s3:::baton-relay-ingest-123456789012/*"]
+      WriteResults      = ["arn:aws:dynamodb:us-east-1:123456789012:table/baton-relay-results"]
       InvokeItself = [
         "arn:aws:lambda:us-east-1:123456789012:function:baton-relay",
         "arn:aws:lambda:us-east-1:123456789012:function:baton-relay:*",
@@ -133,12 +136,11 @@ run "defaults_wire_the_relay" {
     condition = {
       for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid => toset(s.Action)
       } == {
-      WriteOwnLogs          = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
-      ConsumeOwnQueue       = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"])
-      ReadIngestObjects     = toset(["s3:GetObject", "s3:GetObjectVersion"])
-      WriteResults          = toset(["dynamodb:PutItem"])
-      UseIdempotencyRecords = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
-      InvokeItself          = toset(["lambda:InvokeFunction"])
+      WriteOwnLogs      = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
+      ConsumeOwnQueue   = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"])
+      ReadIngestObjects = toset(["s3:GetObject", "s3:GetObjectVersion"])
+      WriteResults      = toset(["dynamodb:PutItem"])
+      InvokeItself      = toset(["lambda:InvokeFunction"])
     }
     error_message = "The relay policy must grant exactly the actions of the contract."
   }
@@ -149,13 +151,13 @@ run "defaults_wire_the_relay" {
       BATON_QUEUE_URL                 = "https://sqs.us-east-1.amazonaws.com/123456789012/baton-relay"
       BATON_PROCESSOR                 = "consumer.processors.digest:process"
       BATON_RESULTS_TABLE             = "baton-relay-results"
-      BATON_IDEMPOTENCY_TABLE         = "baton-relay-idempotency"
       BATON_IDEMPOTENCY_TTL_SECONDS   = "3600"
       BATON_MESSAGE_TIMEOUT_SECONDS   = "30"
       BATON_SAFETY_MARGIN_SECONDS     = "2"
       BATON_DEADLINE_GUARD            = "on"
       BATON_MAX_RECEIVE_COUNT         = "5"
       BATON_TRACING                   = "false"
+      BATON_WORKERS                   = "4"
       POWERTOOLS_SERVICE_NAME         = "baton-relay"
       POWERTOOLS_METRICS_NAMESPACE    = "Baton"
       POWERTOOLS_LOG_LEVEL            = "INFO"
@@ -164,7 +166,11 @@ run "defaults_wire_the_relay" {
       BATON_RETRY_BACKOFF_SECONDS     = "30"
       BATON_RETRY_BACKOFF_MAX_SECONDS = "900"
     })
-    error_message = "The relay environment must carry the contract variables with their defaults."
+    error_message = "The relay environment must carry the contract variables with their defaults (one write per message: no idempotency table, no rate cap)."
+  }
+  assert {
+    condition     = output.idempotency_table_name == "" && module.pipeline.function.memory_size == 512
+    error_message = "Idempotency is opt-in and the function has room for its 4 workers (512 MB) by default."
   }
   assert {
     condition     = module.pipeline.function.reserved_concurrent_executions == 1 && module.pipeline.function.tracing_mode == "PassThrough" && module.pipeline.function.timeout == 120
@@ -220,7 +226,9 @@ run "custom_settings_reach_the_resources" {
     filter_prefix               = "incoming/"
     filter_suffix               = ".csv"
     time_budget_seconds         = 60
-    create_idempotency_table    = false
+    create_idempotency_table    = true
+    workers                     = 8
+    max_messages_per_second     = 50
     deadline_guard              = false
     processor                   = "consumer.processors.chaos:process"
     extra_environment_variables = { BATON_CHAOS_HANG_SECONDS = "5" }
@@ -262,13 +270,17 @@ run "custom_settings_reach_the_resources" {
       && module.pipeline.function.environment_variables["BATON_DEADLINE_GUARD"] == "off"
       && module.pipeline.function.environment_variables["BATON_PROCESSOR"] == "consumer.processors.chaos:process"
       && module.pipeline.function.environment_variables["BATON_CHAOS_HANG_SECONDS"] == "5"
-      && !contains(keys(module.pipeline.function.environment_variables), "BATON_IDEMPOTENCY_TABLE")
+      && module.pipeline.function.environment_variables["BATON_IDEMPOTENCY_TABLE"] == "acme-relay-idempotency"
+      && module.pipeline.function.environment_variables["BATON_WORKERS"] == "8"
+      && module.pipeline.function.environment_variables["BATON_MAX_MESSAGES_PER_SECOND"] == "50"
     )
     error_message = "Function settings, extra variables and the idempotency switch must reach the environment."
   }
   assert {
-    condition     = output.idempotency_table_name == "" && !contains([for s in jsondecode(module.pipeline.function.role_policy).Statement : s.Sid], "UseIdempotencyRecords")
-    error_message = "Without an idempotency table there must be neither the table nor its permissions."
+    condition = output.idempotency_table_name == "acme-relay-idempotency" && [
+      for s in jsondecode(module.pipeline.function.role_policy).Statement : toset(s.Action) if s.Sid == "UseIdempotencyRecords"
+    ] == [toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])]
+    error_message = "With idempotency on there must be its table and item permissions on it."
   }
   assert {
     condition = [

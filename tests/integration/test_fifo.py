@@ -155,3 +155,45 @@ def test_poison_input_is_dead_lettered_and_the_test_event_consumed(fifo: Stack) 
         what="the test event to be acknowledged",
     )
     assert test_event not in fifo.dlq_bodies()
+
+
+def test_prefix_groups_route_each_key_to_exactly_one_rule(fifo: Stack) -> None:
+    """`message_groups`: a key under the prefix goes through its own rule and group, every other key through
+    the default rule, and none through both (checked with EventBridge's own matcher, TestEventPattern)."""
+    events, rules = fifo.clients("events"), fifo.out["event_rule_names"]
+    patterns = {name: events.describe_rule(Name=name)["EventPattern"] for name in rules}
+    assert fifo.out["message_groups"] == {"grouped/": "grouped"}
+    assert len(rules) == 2
+
+    def matching(key: str) -> list[str]:
+        event = {
+            "id": str(uuid.uuid4()),
+            "account": "000000000000",
+            "source": "aws.s3",
+            "time": "2026-12-02T00:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail-type": "Object Created",
+            "detail": {"bucket": {"name": fifo.out["bucket_name"]}, "object": {"key": key}},
+        }
+        return [
+            name
+            for name, pattern in patterns.items()
+            if events.test_event_pattern(EventPattern=pattern, Event=json.dumps(event))["Result"]
+        ]
+
+    default_rule, group_rule = rules
+    assert matching("grouped/a.txt") == [group_rule]
+    assert matching("other/a.txt") == [default_rule]
+    assert matching("baton-send/a.txt") == []
+
+    prefix = f"grouped/{uuid.uuid4().hex[:6]}/"
+    keys = [f"{prefix}{i}.txt" for i in range(3)]
+    for key in keys:
+        fifo.clients("s3").put_object(Bucket=fifo.out["bucket_name"], Key=key, Body=key.encode())
+    wait_until(
+        lambda: set(fifo.results(prefix)) == set(keys),
+        timeout=90,
+        what="the grouped uploads to be recorded",
+        details=lambda: f"recorded {sorted(fifo.results(prefix))}",
+    )

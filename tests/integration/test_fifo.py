@@ -98,7 +98,7 @@ def test_without_the_deadline_guard_the_timeout_happens_and_nothing_is_lost(fifo
     kills the invocation, and the whole batch holding 5 returns to the queue. Nothing is lost, but it costs:
     "Task timed out", the later messages stalled behind that batch's 30 s visibility timeout, and with
     maxReceiveCount 1 the batch's other, already processed messages are dead-lettered along with 5 (their
-    results exist, so redriving them later is absorbed by idempotency).
+    results exist, so redriving them later records nothing twice: the results table's conditional write).
 
     Which messages share 5's batch depends on when the event source mapping polled (LocalStack's poller backs
     off after errors and empty polls), so the test checks the invariants, not a batch layout."""

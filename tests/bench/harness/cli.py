@@ -115,6 +115,7 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
                             size,
                             object_bytes=settings["object_bytes"],
                             stall_timeout=settings["stall_timeout_seconds"],
+                            measure_seconds=settings.get("measure_seconds"),
                         )
                     )
                     report.write(document, report.drain_markdown(document), args.results)

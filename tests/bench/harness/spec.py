@@ -43,6 +43,9 @@ class Design:
     """Consumed by an event source mapping: its own SQS calls happen inside LocalStack, unlogged."""
     wait_time_seconds: float = 10.0
     """Longest a run can still be busy after the queue is empty (a final empty long poll)."""
+    message_groups: int | None = None
+    """FIFO: the harness enqueues EventBridge-shaped messages itself, spread over this many MessageGroupIds
+    (objects uploaded under the stack's excluded prefix, so its own route does not announce them too)."""
 
     @property
     def slug(self) -> str:
@@ -78,6 +81,7 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         "mapping",
         "wait_time_seconds",
         "environment",
+        "message_groups",
     }
     problems.extend(f"{where}: unknown key {key!r}" for key in sorted(unknown))
     variables = dict(table.get("variables", {}))
@@ -89,6 +93,9 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
     for key, values in matrix.items():
         if not isinstance(values, list) or not values:
             problems.append(f"{where}.matrix.{key} must be a non-empty list")
+    groups = table.get("message_groups")
+    if groups is not None and (not isinstance(groups, int) or groups < 1 or root != "fifo"):
+        problems.append(f"{where}.message_groups must be a whole number >= 1, on the fifo root")
     if problems:
         return []
     common = {
@@ -97,6 +104,7 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         "start": str(start),
         "mapping": bool(table.get("mapping", start == "enable_mapping")),
         "wait_time_seconds": float(table.get("wait_time_seconds", variables.get("wait_time_seconds", 10))),
+        "message_groups": groups,
     }
     if not matrix:
         return [Design(name=name, variables=as_environment(variables, environment), **common)]

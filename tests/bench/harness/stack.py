@@ -46,16 +46,17 @@ class StackView:
 
     # Objects
 
-    def upload(self, keys: list[str], size: int, threads: int = 16) -> None:
-        """Upload one small text object per key (each body distinct)."""
+    def upload(self, keys: list[str], size: int, threads: int = 16) -> dict[str, tuple[str, str | None]]:
+        """Upload one small text object per key (each body distinct); returns each key's (ETag, VersionId)."""
         s3, bucket = self.client("s3"), self.out["bucket_name"]
 
-        def put(key: str) -> None:
+        def put(key: str) -> tuple[str, str | None]:
             line = f"{key}\n".encode()
-            s3.put_object(Bucket=bucket, Key=key, Body=(line * (size // len(line) + 1))[:size])
+            response = s3.put_object(Bucket=bucket, Key=key, Body=(line * (size // len(line) + 1))[:size])
+            return response["ETag"].strip('"'), response.get("VersionId")
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(put, keys))
+            return dict(zip(keys, pool.map(put, keys), strict=True))
 
     # Queues
 

@@ -355,6 +355,8 @@ def test_the_window_rate_counts_results_from_the_first_one() -> None:
     times = [100.0 + i * 0.05 for i in range(1200)] + [165.0, 170.0]  # 20/s for 60 s, then two late ones
     assert window_rate(times, 60) == 20.0
     assert window_rate([], 60) is None
+    assert window_rate([10.0, 11.0, 12.0], 60) == 1.0  # ran dry after 2 s: first to last result
+    assert window_rate([10.0], 60) is None
 
 
 def test_group_order_finds_inversions_per_group_only() -> None:

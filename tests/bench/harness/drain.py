@@ -56,10 +56,13 @@ def histogram(times: list[float], start: float) -> list[int]:
 
 
 def window_rate(times: list[float], seconds: float) -> float | None:
-    """Results per second in the `seconds` after the first result (None without results)."""
+    """Results per second in the `seconds` after the first result (None without results). When the results
+    span less than that (the queue ran dry first), the rate between the first and the last result."""
     if not times:
         return None
-    first = min(times)
+    first, span = min(times), max(times) - min(times)
+    if span < seconds:
+        return round((len(times) - 1) / span, 2) if span > 0 else None
     return round(sum(1 for t in times if first <= t < first + seconds) / seconds, 2)
 
 

@@ -293,6 +293,26 @@ def test_the_chart_is_drawn_from_the_results_file(tmp_path: Path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_the_workers_chart_plots_each_design_against_its_workers(tmp_path: Path) -> None:
+    from tests.bench.harness.chart import draw_workers, workers_series
+
+    runs = [
+        {"design": f"d[workers={w}]", "stalled": False, "messages_per_second": 10.0 * w} for w in (4, 1, 2)
+    ]
+    runs.append({"design": "plain", "stalled": False, "messages_per_second": 3.0})
+    assert workers_series(runs) == {"d": [(1, 10.0), (2, 20.0), (4, 40.0)]}
+    assert draw_workers(tmp_path) is None  # no workers.json: nothing drawn
+    document = {
+        "date": "2026-12-02",
+        "localstack": {"version": "4.14.0", "mode": "host"},
+        "machine": {"cpus": 2},
+    }
+    (tmp_path / "workers.json").write_text(json.dumps({**document, "runs": runs}))
+    path = draw_workers(tmp_path)
+    assert path is not None
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_a_design_can_pass_variables_as_environment_variables_matrix_values_included() -> None:
     suites = spec.parse(
         {

@@ -208,9 +208,12 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
         print("updated:", ", ".join(report.update_readme(ROOT / "README.md", args.results)) or "nothing")
         return 0
     if args.command == "chart":
-        from tests.bench.harness.chart import draw
+        from tests.bench.harness.chart import draw, draw_workers
 
         print(draw(args.results))
+        workers = draw_workers(args.results)
+        if workers:
+            print(workers)
         return 0
     if args.suite not in suites:
         print(f"unknown suite {args.suite!r}; known: {', '.join(suites)}", file=sys.stderr)

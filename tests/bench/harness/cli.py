@@ -97,8 +97,11 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
             {f"{run['design']} {run.get('objects', '')}".strip() for run in document["runs"]}
         )
     document["designs"] = {
-        d.name: {"description": d.description, "root": d.root, "variables": d.variables}
-        for d in suite.designs
+        **(kept.get("designs", {}) if args.append and previous.exists() else {}),
+        **{
+            d.name: {"description": d.description, "root": d.root, "variables": d.variables}
+            for d in suite.designs
+        },
     }
     run_id = args.run_id or uuid.uuid4().hex[:4]
     views, deployments = _deploy(suite, harness, run_id)

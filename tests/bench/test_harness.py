@@ -467,10 +467,16 @@ def test_the_rate_table_compares_the_window_rate_with_the_cap() -> None:
         "c[max_messages_per_second=50]": {"variables": {"max_messages_per_second": 50}},
     }
     runs = [
-        _drain_run("c[max_messages_per_second=20]", None, measure_seconds=60, window_rate=19.5),
+        _drain_run(
+            "c[max_messages_per_second=20]",
+            None,
+            measure_seconds=2,
+            window_rate=19.5,
+            results_per_second=[0, 0, 19, 20, 25],  # the 25 comes after the 2 s window
+        ),
         _drain_run("c[max_messages_per_second=50]", None, measure_seconds=60, window_rate=44.0),
     ]
     lines = drain_markdown(_document(runs, designs)).splitlines()
     assert "achieved (results / s, first 60 s)" in lines[4]
-    assert "| 20.00 | 19.50 | -2.5% | yes |" in next(line for line in lines if "=20]" in line)
-    assert "| 50.00 | 44.00 | -12.0% | no |" in next(line for line in lines if "=50]" in line)
+    assert "| 20.00 | 19.50 | -2.5% | yes | 20 |" in next(line for line in lines if "=20]" in line)
+    assert "| 50.00 | 44.00 | -12.0% | no | - |" in next(line for line in lines if "=50]" in line)

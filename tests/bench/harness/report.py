@@ -245,6 +245,15 @@ RATE_TOLERANCE = 0.10
 RATE_ENVIRONMENT = "BATON_MAX_MESSAGES_PER_SECOND"
 
 
+def busiest_second(run: dict[str, Any]) -> int | None:
+    """The most results recorded in one second of the measured window (from the first result's second)."""
+    counts = run.get("results_per_second") or []
+    first = next((index for index, count in enumerate(counts) if count), None)
+    if first is None:
+        return None
+    return max(counts[first : first + int(run.get("measure_seconds") or len(counts))])
+
+
 def rate_markdown(document: dict[str, Any]) -> str:
     """A rate cap's table: the rate achieved over a fixed window from the first result, against the cap."""
     rows = []
@@ -262,6 +271,7 @@ def rate_markdown(document: dict[str, Any]) -> str:
                 achieved,
                 f"{deviation:+.1%}" if deviation is not None else None,
                 ("yes" if abs(deviation) <= RATE_TOLERANCE else "no") if deviation is not None else None,
+                busiest_second(run),
                 run["invocations"],
                 *calls_cells(run),
                 run["results_recorded"],
@@ -277,6 +287,7 @@ def rate_markdown(document: dict[str, Any]) -> str:
             f"achieved (results / s, first {seconds:g} s)",
             "vs cap",
             f"within {RATE_TOLERANCE:.0%}",
+            "most results in one second",
             "Lambda invocations",
             "SQS calls / message",
             "S3 calls / message",

@@ -480,3 +480,17 @@ def test_the_rate_table_compares_the_window_rate_with_the_cap() -> None:
     assert "achieved (results / s, first 60 s)" in lines[4]
     assert "| 20.00 | 19.50 | -2.5% | yes | 20 |" in next(line for line in lines if "=20]" in line)
     assert "| 50.00 | 44.00 | -12.0% | no | - |" in next(line for line in lines if "=50]" in line)
+
+
+def test_batch_groups_counts_invocations_by_the_groups_their_results_belong_to() -> None:
+    from tests.bench.harness.drain import batch_groups
+
+    results = [
+        ("r1", "p/g0/000000.txt"),
+        ("r1", "p/g0/000004.txt"),
+        ("r2", "p/g1/000001.txt"),
+        ("r2", "p/g2/000002.txt"),
+        ("r3", "p/g3/000003.txt"),
+        ("", "p/g0/000008.txt"),  # no request id: not counted
+    ]
+    assert batch_groups(results) == {"1": 2, "2": 1}

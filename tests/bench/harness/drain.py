@@ -87,6 +87,18 @@ def group_order(results: list[tuple[str, float]]) -> dict[str, dict[str, int]]:
     return order
 
 
+def batch_groups(results: list[tuple[str, str]]) -> dict[str, int]:
+    """How many invocations recorded results of 1, 2, ... message groups, from (request id, key) pairs:
+    whether batches mixed groups, which is what lets a FIFO batch run groups in parallel."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for request_id, key in results:
+        match = GROUP_KEY.search(key)
+        if request_id and match:
+            groups[request_id].add(match["group"])
+    counts = Counter(len(found) for found in groups.values())
+    return {str(size): counts[size] for size in sorted(counts)}
+
+
 def enqueue_events(view: StackView, keys: list[str], object_bytes: int, groups: int) -> None:
     """Upload the objects and send one EventBridge "Object Created" event per object to the FIFO queue, in
     key-index order, each with its group's MessageGroupId and a deduplication id per object version."""
@@ -230,6 +242,9 @@ def drain(
         "window_rate": window_rate(times, measure_seconds) if measure_seconds else None,
         "message_groups": groups,
         "group_order": group_order([(r.key, r.processed_at) for r in records]) if groups else None,
+        "invocations_by_groups_in_batch": batch_groups([(r.request_id, r.key) for r in records])
+        if groups
+        else None,
         "seconds_first_to_last_result": round(times[-1] - times[0], 1) if times else None,
         "invocations": log.invocations,
         "timed_out": log.timed_out,

@@ -27,6 +27,8 @@ class Result:
     processed_at: float
     receive_count: int
     status: str
+    request_id: str = ""
+    """The Lambda request that recorded it (one invocation, so one batch of a mapping)."""
 
 
 @dataclass
@@ -142,7 +144,7 @@ class StackView:
         found = []
         for page in paginator.paginate(
             TableName=self.out["results_table_name"],
-            ProjectionExpression="#k, sk, processed_at, receive_count, #s",
+            ProjectionExpression="#k, sk, processed_at, receive_count, #s, request_id",
             ExpressionAttributeNames={"#k": "key", "#s": "status"},
         ):
             for item in page["Items"]:
@@ -157,6 +159,7 @@ class StackView:
                             processed_at=datetime.fromisoformat(item["processed_at"]["S"]).timestamp(),
                             receive_count=int(item.get("receive_count", {}).get("N", "1")),
                             status=item.get("status", {}).get("S", ""),
+                            request_id=item.get("request_id", {}).get("S", ""),
                         )
                     )
         return found

@@ -454,8 +454,10 @@ def test_the_groups_columns_say_whether_every_group_kept_its_order() -> None:
             group_order={"g0": {"results": 50, "inversions": 0}, "g1": {"results": 50, "inversions": 2}},
         ),
     ]
+    runs[1]["note"] = "2 calls made by hand are subtracted."
     lines = drain_markdown(_document(runs)).splitlines()
     assert "| 1 | yes |" in next(line for line in lines if "| one |" in line)
+    assert "four N=100: 2 calls made by hand are subtracted." in lines
     assert "| 4 | no (g1: 2) |" in next(line for line in lines if "| four |" in line)
 
 

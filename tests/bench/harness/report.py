@@ -226,6 +226,7 @@ def drain_markdown(document: dict[str, Any]) -> str:
         *([busy(document)] if busy(document) else []),
         CALLS_NOTE,
         "",
+        *[f"{run['design']} N={run['objects']:,}: {run['note']}\n" for run in runs if run.get("note")],
     ]
     return "\n".join(notes)
 

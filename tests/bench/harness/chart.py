@@ -41,7 +41,12 @@ def draw(results: Path) -> Path:
             bars = axis.bar(xs, ys, width, label=design)
             for x, y, size in zip(xs, ys, sizes, strict=True):
                 run = by.get((design, size))
-                label = "n/o" if run and "SQS" in title and not run["sqs_observable"] else f"{y:g}"
+                if run is None:
+                    label = "not run"
+                elif "SQS" in title and not run["sqs_observable"]:
+                    label = "n/o"
+                else:
+                    label = f"{y:g}"
                 axis.annotate(label, (x, y), ha="center", va="bottom", fontsize=7)
             del bars
         axis.set_xticks(range(len(sizes)), [f"N = {size:,}" for size in sizes])

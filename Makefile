@@ -16,7 +16,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 DIST ?= dist
 ARTIFACT := $(DIST)/baton-lambda.zip
 
-.PHONY: help install lint fmt test test-unit test-package package bench bench-core soak clean
+.PHONY: help install lint fmt test test-unit test-package package bench bench-core bench-suite soak clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-26s %s\n", $$1, $$2}'
@@ -64,11 +64,18 @@ bench-core: install package ## Benchmarks without a cloud: digest throughput and
 	$(BIN)/python -m tests.bench.bench_cold_start
 
 # The proof harness (tests/bench/harness) on LocalStack: prints figures and writes tests/bench/results/; it
-# asserts no timing. BENCH_ARGS go to the relay suite (e.g. BENCH_ARGS="--sizes 200" for a short run).
-bench: bench-core package localstack-up ## bench-core, then relay designs side by side and the FIFO stall on LocalStack (about 1.5 h)
+# asserts no timing. BENCH_ARGS go to the relay suite (e.g. BENCH_ARGS="--sizes 200" for a short run);
+# `make bench-suite SUITE=workers` runs one suite of tests/bench/suites.toml (SUITE_ARGS for its options).
+bench: bench-core package localstack-up ## bench-core, then the relay designs, workers, rate cap, FIFO groups and FIFO stall on LocalStack (about 2.5 h)
 	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run relay $(BENCH_ARGS)
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run workers
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run rate-cap
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run fifo-groups
 	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run fifo-stall
 	$(BIN)/python -m tests.bench.harness chart
+
+bench-suite: install package localstack-up ## One harness suite on LocalStack: SUITE=workers|rate-cap|fifo-groups|relay|fifo-stall [SUITE_ARGS=...]
+	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run $(SUITE) $(SUITE_ARGS)
 
 soak: install package localstack-up ## Fault soak of both variants on LocalStack (seeded; SOAK_ARGS="--seed N"); fails unless the accounting balances
 	AWS_ENDPOINT_URL=$(LOCALSTACK_URL) $(BIN)/python -m tests.bench.harness run soak $(SOAK_ARGS)

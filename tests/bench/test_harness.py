@@ -291,3 +291,208 @@ def test_the_chart_is_drawn_from_the_results_file(tmp_path: Path) -> None:
     (tmp_path / "relay.json").write_text(json.dumps({**document, "runs": [run, mapping]}))
     path = draw(tmp_path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_workers_chart_plots_each_design_against_its_workers(tmp_path: Path) -> None:
+    from tests.bench.harness.chart import draw_workers, workers_series
+
+    runs = [
+        {"design": f"d[workers={w}]", "stalled": False, "messages_per_second": 10.0 * w} for w in (4, 1, 2)
+    ]
+    runs.append({"design": "plain", "stalled": False, "messages_per_second": 3.0})
+    assert workers_series(runs) == {"d": [(1, 10.0), (2, 20.0), (4, 40.0)]}
+    assert draw_workers(tmp_path) is None  # no workers.json: nothing drawn
+    document = {
+        "date": "2026-12-02",
+        "localstack": {"version": "4.14.0", "mode": "host"},
+        "machine": {"cpus": 2},
+    }
+    (tmp_path / "workers.json").write_text(json.dumps({**document, "runs": runs}))
+    path = draw_workers(tmp_path)
+    assert path is not None
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_design_can_pass_variables_as_environment_variables_matrix_values_included() -> None:
+    suites = spec.parse(
+        {
+            "designs": {
+                "w": {
+                    "root": "relay",
+                    "matrix": {"workers": [1, 8]},
+                    "environment": {"workers": "BATON_WORKERS", "max_messages_per_second": "BATON_RATE"},
+                    "variables": {
+                        "memory_size": 1024,
+                        "max_messages_per_second": 20,
+                        "extra_environment_variables": {"OTHER": "x"},
+                    },
+                },
+                "f": {"root": "fifo", "message_groups": 4},
+            },
+            "suites": {"s": {"kind": "drain", "designs": ["w", "f"]}},
+        }
+    )
+    eight = suites["s"].designs[1]
+    assert eight.name == "w[workers=8]"
+    assert eight.variables == {
+        "memory_size": 1024,
+        "extra_environment_variables": {"OTHER": "x", "BATON_WORKERS": "8", "BATON_RATE": "20"},
+    }
+    assert suites["s"].designs[2].message_groups == 4
+    assert suites["s"].designs[0].message_groups is None
+    # Without the `environment` line the same values are Terraform variables.
+    assert spec.as_environment({"workers": 8}, {}) == {"workers": 8}
+    with pytest.raises(spec.SpecError) as error:
+        spec.parse(
+            {
+                "designs": {
+                    "e": {"root": "relay", "environment": {"workers": "lower"}},
+                    "g": {"root": "relay", "message_groups": 4},
+                    "h": {"root": "fifo", "message_groups": 0},
+                },
+                "suites": {"s": {"kind": "drain", "designs": ["e", "g", "h"]}},
+            }
+        )
+    message = str(error.value)
+    assert "designs.e.environment.workers must name an environment variable" in message
+    assert "designs.g.message_groups" in message
+    assert "designs.h.message_groups" in message
+
+
+def test_deployment_names_fit_the_stacks_limit_and_stay_distinct() -> None:
+    from tests.bench.harness.deploy import NAME_LIMIT, deployment_name
+
+    assert deployment_name("ab12", "fifo-skip") == "bab12-fifo-skip"
+    long = [deployment_name("ab12", f"relay-rate-cap-max-messages-per-second-{n}") for n in (20, 50)]
+    assert all(len(name) <= NAME_LIMIT for name in long)
+    assert long[0] != long[1]
+    assert all(name[-1].isalnum() for name in long)
+
+
+def test_the_window_rate_counts_results_from_the_first_one() -> None:
+    from tests.bench.harness.drain import window_rate
+
+    times = [100.0 + i * 0.05 for i in range(1200)] + [165.0, 170.0]  # 20/s for 60 s, then two late ones
+    assert window_rate(times, 60) == 20.0
+    assert window_rate([], 60) is None
+    assert window_rate([10.0, 11.0, 12.0], 60) == 1.0  # ran dry after 2 s: first to last result
+    assert window_rate([10.0], 60) is None
+
+
+def test_group_order_finds_inversions_per_group_only() -> None:
+    from tests.bench.harness.drain import group_keys, group_order
+
+    keys = group_keys("baton-send/drain-8-abc/", 8, 4)
+    assert keys[:2] == ["baton-send/drain-8-abc/g0/000000.txt", "baton-send/drain-8-abc/g1/000001.txt"]
+    # Groups interleave freely; within g2 object 6 is recorded before object 2.
+    times = {0: 1.0, 4: 2.0, 1: 0.5, 5: 0.6, 2: 3.0, 6: 2.5, 3: 0.1, 7: 0.1}
+    order = group_order([(keys[i], times[i]) for i in range(8)])
+    assert order == {
+        "g0": {"results": 2, "inversions": 0},
+        "g1": {"results": 2, "inversions": 0},
+        "g2": {"results": 2, "inversions": 1},
+        "g3": {"results": 2, "inversions": 0},
+    }
+    assert group_order([("drain-1/000001.txt", 1.0)]) == {}
+
+
+def _drain_run(design: str, rate: float | None, **extra: object) -> dict[str, object]:
+    return {
+        "objects": 100,
+        "design": design,
+        "invocations": 1,
+        "calls_per_message": {"sqs": 0.2, "s3": 1.0, "dynamodb": 1.0},
+        "sqs_observable": True,
+        "messages_per_second": rate,
+        "stalled": False,
+        "seconds_until_empty": 10.0,
+        "results_recorded": 100,
+        "dlq_depth": 0,
+        **extra,
+    }
+
+
+def _document(runs: list[dict[str, object]], designs: dict[str, object] | None = None) -> dict[str, object]:
+    return {
+        "suite": "workers",
+        "description": "d",
+        "date": "2026-12-02T09:00:00+00:00",
+        "commit": "abc",
+        "machine": {"cpus": 2},
+        "localstack": {"version": "4.14.0", "mode": "host"},
+        "settings": {},
+        "designs": designs or {},
+        "runs": runs,
+    }
+
+
+def test_the_workers_table_shows_the_speed_up_over_one_worker_of_the_same_design() -> None:
+    from tests.bench.harness.report import speedup
+
+    runs = [
+        _drain_run("a[workers=1]", 10.0),
+        _drain_run("a[workers=4]", 38.0),
+        _drain_run("b[workers=4]", 50.0),  # no 1-worker run of b
+        _drain_run("plain", 5.0),
+    ]
+    assert speedup(runs[1], runs) == 3.8
+    assert speedup(runs[2], runs) is None
+    assert speedup(runs[3], runs) is None
+    text = drain_markdown(_document(runs))
+    assert "speed-up over 1 worker" in text
+    assert "| 100 | a[workers=4] | 1 | 0.20 | 1.00 | 1.00 | 38.00 | 3.80 |" in text
+    assert "not observable" not in text.lower()  # no mapping run, no footnote
+
+
+def test_the_groups_columns_say_whether_every_group_kept_its_order() -> None:
+    runs = [
+        _drain_run("one", 10.0, message_groups=1, group_order={"g0": {"results": 100, "inversions": 0}}),
+        _drain_run(
+            "four",
+            30.0,
+            message_groups=4,
+            group_order={"g0": {"results": 50, "inversions": 0}, "g1": {"results": 50, "inversions": 2}},
+        ),
+    ]
+    runs[1]["note"] = "2 calls made by hand are subtracted."
+    lines = drain_markdown(_document(runs)).splitlines()
+    assert "| 1 | yes |" in next(line for line in lines if "| one |" in line)
+    assert "four N=100: 2 calls made by hand are subtracted." in lines
+    assert "| 4 | no (g1: 2) |" in next(line for line in lines if "| four |" in line)
+
+
+def test_the_rate_table_compares_the_window_rate_with_the_cap() -> None:
+    designs = {
+        "c[max_messages_per_second=20]": {
+            "variables": {"extra_environment_variables": {"BATON_MAX_MESSAGES_PER_SECOND": "20"}}
+        },
+        "c[max_messages_per_second=50]": {"variables": {"max_messages_per_second": 50}},
+    }
+    runs = [
+        _drain_run(
+            "c[max_messages_per_second=20]",
+            None,
+            measure_seconds=2,
+            window_rate=19.5,
+            results_per_second=[0, 0, 19, 20, 25],  # the 25 comes after the 2 s window
+        ),
+        _drain_run("c[max_messages_per_second=50]", None, measure_seconds=60, window_rate=44.0),
+    ]
+    lines = drain_markdown(_document(runs, designs)).splitlines()
+    assert "achieved (results / s, first 60 s)" in lines[4]
+    assert "| 20.00 | 19.50 | -2.5% | yes | 20 |" in next(line for line in lines if "=20]" in line)
+    assert "| 50.00 | 44.00 | -12.0% | no | - |" in next(line for line in lines if "=50]" in line)
+
+
+def test_batch_groups_counts_invocations_by_the_groups_their_results_belong_to() -> None:
+    from tests.bench.harness.drain import batch_groups
+
+    results = [
+        ("r1", "p/g0/000000.txt"),
+        ("r1", "p/g0/000004.txt"),
+        ("r2", "p/g1/000001.txt"),
+        ("r2", "p/g2/000002.txt"),
+        ("r3", "p/g3/000003.txt"),
+        ("", "p/g0/000008.txt"),  # no request id: not counted
+    ]
+    assert batch_groups(results) == {"1": 2, "2": 1}

@@ -97,8 +97,11 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
             {f"{run['design']} {run.get('objects', '')}".strip() for run in document["runs"]}
         )
     document["designs"] = {
-        d.name: {"description": d.description, "root": d.root, "variables": d.variables}
-        for d in suite.designs
+        **(kept.get("designs", {}) if args.append and previous.exists() else {}),
+        **{
+            d.name: {"description": d.description, "root": d.root, "variables": d.variables}
+            for d in suite.designs
+        },
     }
     run_id = args.run_id or uuid.uuid4().hex[:4]
     views, deployments = _deploy(suite, harness, run_id)
@@ -115,6 +118,7 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
                             size,
                             object_bytes=settings["object_bytes"],
                             stall_timeout=settings["stall_timeout_seconds"],
+                            measure_seconds=settings.get("measure_seconds"),
                         )
                     )
                     report.write(document, report.drain_markdown(document), args.results)
@@ -207,9 +211,12 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
         print("updated:", ", ".join(report.update_readme(ROOT / "README.md", args.results)) or "nothing")
         return 0
     if args.command == "chart":
-        from tests.bench.harness.chart import draw
+        from tests.bench.harness.chart import draw, draw_workers
 
         print(draw(args.results))
+        workers = draw_workers(args.results)
+        if workers:
+            print(workers)
         return 0
     if args.suite not in suites:
         print(f"unknown suite {args.suite!r}; known: {', '.join(suites)}", file=sys.stderr)

@@ -10,6 +10,7 @@ modules (tests/bench/functions/baton_bench), so the designs run the same code an
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import zipfile
@@ -34,6 +35,7 @@ BENCH_ROOT = Path(__file__).resolve().parents[1] / "terraform"
 BENCH_FUNCTIONS = Path(__file__).resolve().parents[1] / "functions"
 BENCH_ARTIFACT = ROOT / "dist" / "baton-bench-lambda.zip"
 DEPLOYMENTS = ROOT / ".localstack" / "bench"
+NAME_LIMIT = 32
 
 
 class BenchRootDeployment(Deployment):
@@ -74,9 +76,19 @@ def build_artifact() -> Path:
     return BENCH_ARTIFACT
 
 
+def deployment_name(run_id: str, slug: str) -> str:
+    """`b<run id>-<slug>`, at most 32 characters (the stacks' limit); a longer one is cut and ends in a digest
+    of the slug, so two designs that share their first characters (matrix values) keep distinct names."""
+    name = f"b{run_id}-{slug}"
+    if len(name) <= NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:5]
+    return f"{name[: NAME_LIMIT - len(digest) - 1].rstrip('-')}-{digest}"
+
+
 def deployment_for(design: Design, run_id: str) -> Deployment:
     """The deployment of one design under a fresh name."""
-    name = f"b{run_id}-{design.slug}"[:32].rstrip("-")
+    name = deployment_name(run_id, design.slug)
     variables = {"lambda_zip_path": str(BENCH_ARTIFACT), **design.variables}
     if design.root == "bench":
         variables.setdefault("design", design.slug)

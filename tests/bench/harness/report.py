@@ -119,36 +119,180 @@ def earlier(document: dict[str, Any]) -> str:
     return f" Kept from {source['date']} (commit {source['commit']}): {runs}."
 
 
+def matrix_values(design: str) -> dict[str, str]:
+    """The matrix values in a design's name: `relay-50ms[workers=4]` -> {"workers": "4"}."""
+    if not design.endswith("]") or "[" not in design:
+        return {}
+    label = design[design.index("[") + 1 : -1]
+    return dict(part.split("=", 1) for part in label.split(",") if "=" in part)
+
+
+def base_name(design: str) -> str:
+    """A design's name without its matrix values."""
+    return design.split("[", 1)[0]
+
+
+def design_value(document: dict[str, Any], design: str, variable: str, environment: str) -> str | None:
+    """A design's setting: its Terraform variable, else the environment variable it passes instead."""
+    variables = document.get("designs", {}).get(design, {}).get("variables", {})
+    if variable in variables:
+        return str(variables[variable])
+    value = variables.get("extra_environment_variables", {}).get(environment)
+    return None if value is None else str(value)
+
+
+def speedup(run: dict[str, Any], runs: list[dict[str, Any]]) -> float | None:
+    """A run's messages per second over the 1-worker run of the same design and N (None without one)."""
+    values = matrix_values(run["design"])
+    if "workers" not in values or not run.get("messages_per_second"):
+        return None
+    for other in runs:
+        if (
+            base_name(other["design"]) == base_name(run["design"])
+            and other["objects"] == run["objects"]
+            and matrix_values(other["design"]) == {**values, "workers": "1"}
+            and other.get("messages_per_second")
+        ):
+            return round(run["messages_per_second"] / other["messages_per_second"], 2)
+    return None
+
+
+def order_kept(run: dict[str, Any]) -> str:
+    """Whether every message group's results came in enqueue order."""
+    order = run.get("group_order") or {}
+    if not order:
+        return "-"
+    broken = {group: o["inversions"] for group, o in order.items() if o["inversions"]}
+    return "yes" if not broken else "no (" + ", ".join(f"{g}: {n}" for g, n in broken.items()) + ")"
+
+
+def calls_cells(run: dict[str, Any]) -> list[str]:
+    """SQS, S3 and DynamoDB calls per message as table cells."""
+    per = run["calls_per_message"]
+    sqs = per.get("sqs", 0.0) if run["sqs_observable"] else None
+    return [
+        f"{sqs:.2f}" if sqs is not None else f"{NOT_OBSERVABLE} ¹",
+        f"{per.get('s3', 0.0):.2f}",
+        f"{per.get('dynamodb', 0.0):.2f}",
+    ]
+
+
 def drain_markdown(document: dict[str, Any]) -> str:
-    """The relay comparison table."""
+    """The drain table: one row per design and N (a rate-capped suite gets its own table)."""
+    runs = document["runs"]
+    if any(run.get("measure_seconds") for run in runs):
+        return rate_markdown(document)
+    workers = any("workers" in matrix_values(run["design"]) for run in runs)
+    grouped = any(run.get("message_groups") for run in runs)
+    rows = []
+    for run in runs:
+        row = [
+            run["objects"],
+            run["design"],
+            run["invocations"],
+            *calls_cells(run),
+            run["messages_per_second"] if not run["stalled"] else "stalled",
+        ]
+        if workers:
+            factor = speedup(run, runs)
+            row.append(f"{factor:.2f}" if factor is not None else None)
+        if grouped:
+            row += [run.get("message_groups"), order_kept(run)]
+        row += [run["seconds_until_empty"], run["results_recorded"], run["dlq_depth"]]
+        rows.append(row)
+    headings = [
+        "N",
+        "design",
+        "Lambda invocations",
+        "SQS calls / message",
+        "S3 calls / message",
+        "DynamoDB calls / message",
+        "messages / s",
+        *(["speed-up over 1 worker"] if workers else []),
+        *(["message groups", "order kept in every group"] if grouped else []),
+        "s until queue empty",
+        "results recorded",
+        "DLQ depth",
+    ]
+    body = table(headings, rows)
+    mapping = any(not run["sqs_observable"] for run in runs)
+    notes = [
+        f"# {document['suite']}: {document['description']}",
+        "",
+        where(document),
+        "",
+        body,
+        *([MAPPING_NOTE, ""] if mapping or not runs else []),
+        *([busy(document)] if busy(document) else []),
+        CALLS_NOTE,
+        "",
+        *[f"{run['design']} N={run['objects']:,}: {run['note']}\n" for run in runs if run.get("note")],
+    ]
+    return "\n".join(notes)
+
+
+MAPPING_NOTE = (
+    "¹ Not observable: an event source mapping's ReceiveMessage and DeleteMessageBatch calls are made "
+    "inside LocalStack and leave no request log line; its invocations are counted from the function's "
+    "REPORT lines. The function itself made no SQS call. LocalStack's own count of its internal SQS "
+    "calls "
+    "during the run (its poller, not AWS's) is in the JSON as `mapping_internal_sqs_calls`."
+)
+CALLS_NOTE = (
+    "Calls are counted from LocalStack's request log between two offsets, minus the harness's own calls "
+    "(counted by its clients and listed per run as `harness_calls_subtracted`)."
+)
+RATE_TOLERANCE = 0.10
+RATE_ENVIRONMENT = "BATON_MAX_MESSAGES_PER_SECOND"
+
+
+def busiest_second(run: dict[str, Any]) -> int | None:
+    """The most results recorded in one second of the measured window (from the first result's second)."""
+    counts = run.get("results_per_second") or []
+    first = next((index for index, count in enumerate(counts) if count), None)
+    if first is None:
+        return None
+    return max(counts[first : first + int(run.get("measure_seconds") or len(counts))])
+
+
+def rate_markdown(document: dict[str, Any]) -> str:
+    """A rate cap's table: the rate achieved over a fixed window from the first result, against the cap."""
     rows = []
     for run in document["runs"]:
-        per = run["calls_per_message"]
-        sqs = per.get("sqs", 0.0) if run["sqs_observable"] else None
+        cap = design_value(
+            document, run["design"], "max_messages_per_second", "BATON_MAX_MESSAGES_PER_SECOND"
+        )
+        achieved = run.get("window_rate")
+        deviation = achieved / float(cap) - 1 if cap and achieved is not None else None
         rows.append(
             [
-                run["objects"],
                 run["design"],
+                run["objects"],
+                float(cap) if cap else None,
+                achieved,
+                f"{deviation:+.1%}" if deviation is not None else None,
+                ("yes" if abs(deviation) <= RATE_TOLERANCE else "no") if deviation is not None else None,
+                busiest_second(run),
                 run["invocations"],
-                f"{sqs:.2f}" if sqs is not None else f"{NOT_OBSERVABLE} ¹",
-                f"{per.get('s3', 0.0):.2f}",
-                f"{per.get('dynamodb', 0.0):.2f}",
-                run["messages_per_second"] if not run["stalled"] else "stalled",
-                run["seconds_until_empty"],
+                *calls_cells(run),
                 run["results_recorded"],
                 run["dlq_depth"],
             ]
         )
+    seconds = max((run.get("measure_seconds") or 0 for run in document["runs"]), default=0)
     body = table(
         [
-            "N",
             "design",
+            "N queued",
+            "cap (messages / s)",
+            f"achieved (results / s, first {seconds:g} s)",
+            "vs cap",
+            f"within {RATE_TOLERANCE:.0%}",
+            "most results in one second",
             "Lambda invocations",
             "SQS calls / message",
             "S3 calls / message",
             "DynamoDB calls / message",
-            "messages / s",
-            "s until queue empty",
             "results recorded",
             "DLQ depth",
         ],
@@ -160,15 +304,12 @@ def drain_markdown(document: dict[str, Any]) -> str:
         where(document),
         "",
         body,
-        "¹ Not observable: an event source mapping's ReceiveMessage and DeleteMessageBatch calls are made "
-        "inside LocalStack and leave no request log line; its invocations are counted from the function's "
-        "REPORT lines. The function itself made no SQS call. LocalStack's own count of its internal SQS "
-        "calls "
-        "during the run (its poller, not AWS's) is in the JSON as `mapping_internal_sqs_calls`.",
+        f"The rate is the results recorded in the {seconds:g} s after the first one, divided by {seconds:g}. "
+        "The queue held more than the window needs; the rest was purged after it, so calls per message are "
+        "per result recorded.",
         "",
         *([busy(document)] if busy(document) else []),
-        "Calls are counted from LocalStack's request log between two offsets, minus the harness's own calls "
-        "(counted by its clients and listed per run as `harness_calls_subtracted`).",
+        CALLS_NOTE,
         "",
     ]
     return "\n".join(notes)

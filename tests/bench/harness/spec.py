@@ -5,6 +5,9 @@ root on the relay stack's infrastructure), its variables, and how a run is start
 asynchronous invoke, as the schedule would; `enable_mapping`: turn the event source mapping on; `schedule`:
 nothing, the EventBridge schedule starts it). A `matrix` table expands one design into one per value
 (`matrix = { workers = [1, 2, 4] }` gives `name[workers=1]`, ...), each value set as a Terraform variable.
+`environment = { workers = "BATON_WORKERS" }` passes a variable to the function as that environment variable
+(through the stack's `extra_environment_variables`) instead, for a setting the stack has no variable for yet;
+once it has, deleting that line makes the same value a Terraform variable.
 
 A suite names a kind of run (`drain`, `fifo_stall`, `soak`), the designs it runs, and the kind's settings.
 """
@@ -40,6 +43,9 @@ class Design:
     """Consumed by an event source mapping: its own SQS calls happen inside LocalStack, unlogged."""
     wait_time_seconds: float = 10.0
     """Longest a run can still be busy after the queue is empty (a final empty long poll)."""
+    message_groups: int | None = None
+    """FIFO: the harness enqueues EventBridge-shaped messages itself, spread over this many MessageGroupIds
+    (objects uploaded under the stack's excluded prefix, so its own route does not announce them too)."""
 
     @property
     def slug(self) -> str:
@@ -74,13 +80,22 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         "matrix",
         "mapping",
         "wait_time_seconds",
+        "environment",
+        "message_groups",
     }
     problems.extend(f"{where}: unknown key {key!r}" for key in sorted(unknown))
     variables = dict(table.get("variables", {}))
     matrix: dict[str, list[Any]] = table.get("matrix", {})
+    environment: dict[str, str] = table.get("environment", {})
+    for key, variable in environment.items():
+        if not isinstance(variable, str) or not variable.isupper():
+            problems.append(f"{where}.environment.{key} must name an environment variable (upper case)")
     for key, values in matrix.items():
         if not isinstance(values, list) or not values:
             problems.append(f"{where}.matrix.{key} must be a non-empty list")
+    groups = table.get("message_groups")
+    if groups is not None and (not isinstance(groups, int) or groups < 1 or root != "fifo"):
+        problems.append(f"{where}.message_groups must be a whole number >= 1, on the fifo root")
     if problems:
         return []
     common = {
@@ -89,16 +104,33 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         "start": str(start),
         "mapping": bool(table.get("mapping", start == "enable_mapping")),
         "wait_time_seconds": float(table.get("wait_time_seconds", variables.get("wait_time_seconds", 10))),
+        "message_groups": groups,
     }
     if not matrix:
-        return [Design(name=name, variables=variables, **common)]
+        return [Design(name=name, variables=as_environment(variables, environment), **common)]
     keys = sorted(matrix)
     designs = []
     for values in itertools.product(*(matrix[key] for key in keys)):
         chosen = dict(zip(keys, values, strict=True))
         label = ",".join(f"{key}={value}" for key, value in chosen.items())
-        designs.append(Design(name=f"{name}[{label}]", variables={**variables, **chosen}, **common))
+        designs.append(
+            Design(
+                name=f"{name}[{label}]",
+                variables=as_environment({**variables, **chosen}, environment),
+                **common,
+            )
+        )
     return designs
+
+
+def as_environment(variables: dict[str, Any], environment: dict[str, str]) -> dict[str, Any]:
+    """`variables` with those named in `environment` moved into `extra_environment_variables` (as strings)."""
+    moved = {name: variables[key] for key, name in environment.items() if key in variables}
+    if not moved:
+        return variables
+    kept = {key: value for key, value in variables.items() if key not in environment}
+    extra = {**kept.get("extra_environment_variables", {}), **{k: str(v) for k, v in moved.items()}}
+    return {**kept, "extra_environment_variables": extra}
 
 
 def load(path: Path = SUITES_FILE) -> dict[str, Suite]:

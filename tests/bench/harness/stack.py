@@ -27,6 +27,8 @@ class Result:
     processed_at: float
     receive_count: int
     status: str
+    request_id: str = ""
+    """The Lambda request that recorded it (one invocation, so one batch of a mapping)."""
 
 
 @dataclass
@@ -46,16 +48,17 @@ class StackView:
 
     # Objects
 
-    def upload(self, keys: list[str], size: int, threads: int = 16) -> None:
-        """Upload one small text object per key (each body distinct)."""
+    def upload(self, keys: list[str], size: int, threads: int = 16) -> dict[str, tuple[str, str | None]]:
+        """Upload one small text object per key (each body distinct); returns each key's (ETag, VersionId)."""
         s3, bucket = self.client("s3"), self.out["bucket_name"]
 
-        def put(key: str) -> None:
+        def put(key: str) -> tuple[str, str | None]:
             line = f"{key}\n".encode()
-            s3.put_object(Bucket=bucket, Key=key, Body=(line * (size // len(line) + 1))[:size])
+            response = s3.put_object(Bucket=bucket, Key=key, Body=(line * (size // len(line) + 1))[:size])
+            return response["ETag"].strip('"'), response.get("VersionId")
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(put, keys))
+            return dict(zip(keys, pool.map(put, keys), strict=True))
 
     # Queues
 
@@ -141,7 +144,7 @@ class StackView:
         found = []
         for page in paginator.paginate(
             TableName=self.out["results_table_name"],
-            ProjectionExpression="#k, sk, processed_at, receive_count, #s",
+            ProjectionExpression="#k, sk, processed_at, receive_count, #s, request_id",
             ExpressionAttributeNames={"#k": "key", "#s": "status"},
         ):
             for item in page["Items"]:
@@ -156,6 +159,7 @@ class StackView:
                             processed_at=datetime.fromisoformat(item["processed_at"]["S"]).timestamp(),
                             receive_count=int(item.get("receive_count", {}).get("N", "1")),
                             status=item.get("status", {}).get("S", ""),
+                            request_id=item.get("request_id", {}).get("S", ""),
                         )
                     )
         return found

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.workflows
 
-ROOTS = ("terraform/stacks/relay", "terraform/stacks/fifo", "terraform/bootstrap")
+# Every Terraform root that is applied: the stacks, the bootstrap and the proof harness's bench root.
+ROOTS = ("terraform/stacks/relay", "terraform/stacks/fifo", "terraform/bootstrap", "tests/bench/terraform")
 # Spelled in two parts so that this file is not itself a hit of the search below.
 BYPASS = "TF_PLUGIN_CACHE_MAY_BREAK_" + "DEPENDENCY_LOCK_FILE"
 AWS_LOCK = re.compile(

@@ -19,40 +19,21 @@ from relay_common.limits import LIMITS, Limit
 
 SUITE = Path(__file__).resolve().parents[2] / "terraform/modules/pipeline/tests/limits.tftest.hcl"
 
-HEADER = """\
+BASE_SUITE = SUITE.with_name("pipeline.tftest.hcl")
+
+PREAMBLE = """\
 # Generated from relay_common/limits.py by tests/unit/test_limits_terraform.py: do not edit by hand.
 # Regenerate with `python -m tests.unit.test_limits_terraform --write`. Each bound of the table must pass
-# plan, each value outside it must fail the variable's own validation (and no other).
+# plan, each value outside it must fail the variable's own validation (and no other). The mocked provider,
+# overrides and base variables are those of tests/pipeline.tftest.hcl (the relay stack's defaults).
 
-mock_provider "aws" {
-  source = "../../tests/mocks/aws"
-
-  mock_resource "aws_s3_bucket" {
-    defaults = { arn = "arn:aws:s3:::jobs-ingest-123456789012" }
-  }
-  mock_resource "aws_dynamodb_table" {
-    defaults = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/jobs-results" }
-  }
-}
-
-# The relay stack's defaults.
-variables {
-  variant                          = "relay"
-  name                             = "jobs"
-  lambda_zip_path                  = "../../tests/fixtures/lambda.zip"
-  function_handler                 = "consumer.relay_handler.lambda_handler"
-  function_timeout                 = 120
-  visibility_timeout_seconds       = 720
-  max_receive_count                = 5
-  message_timeout_seconds          = 30
-  service_name                     = "baton-relay"
-  alarm_oldest_message_age_seconds = 900
-  wait_time_seconds                = 10
-  max_hops                         = 100
-  retry_backoff_seconds            = 30
-  retry_backoff_max_seconds        = 900
-}
 """
+
+
+def header() -> str:
+    """The preamble, then the pipeline suite's mocked provider, overrides and variables (before its runs)."""
+    base = BASE_SUITE.read_text()
+    return PREAMBLE + base[base.index("mock_provider") : base.index('\nrun "') + 1]
 
 
 def _number(value: float) -> str:
@@ -97,7 +78,7 @@ def _overrides(limit: Limit, value: float) -> dict[str, str]:
 
 def render() -> str:
     """The suite for the current table."""
-    blocks = [HEADER]
+    blocks = [header()]
     blocks.append(
         "\n".join(
             [

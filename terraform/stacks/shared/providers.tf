@@ -1,4 +1,5 @@
-# Shared by both stacks (each links this file); local.variant comes from the stack's main.tf.
+# Shared by both stacks and the proof harness's bench root (each links this file); local.variant comes from
+# the linking root's main.tf.
 
 locals {
   # Set when the stack deploys to an emulator such as LocalStack instead of AWS.

@@ -7,7 +7,9 @@ data "aws_caller_identity" "current" {}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
-  tags       = merge({ Project = "baton", Variant = "bench", Design = var.design }, var.tags)
+  # The provider block is the stacks' own (providers.tf links terraform/stacks/shared/providers.tf), which tags
+  # every resource with Project and Variant.
+  variant = "bench-${var.design}"
 
   function_environment = merge(
     var.extra_environment_variables,

@@ -1,6 +1,7 @@
 # Generated from relay_common/limits.py by tests/unit/test_limits_terraform.py: do not edit by hand.
 # Regenerate with `python -m tests.unit.test_limits_terraform --write`. Each bound of the table must pass
-# plan, each value outside it must fail the variable's own validation (and no other).
+# plan, each value outside it must fail the variable's own validation (and no other). The mocked provider,
+# overrides and base variables are those of tests/pipeline.tftest.hcl (the relay stack's defaults).
 
 mock_provider "aws" {
   source = "../../tests/mocks/aws"
@@ -13,7 +14,26 @@ mock_provider "aws" {
   }
 }
 
-# The relay stack's defaults.
+override_resource {
+  target = module.queue.aws_sqs_queue.this
+  values = {
+    arn = "arn:aws:sqs:us-east-1:123456789012:jobs"
+    id  = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+  }
+}
+
+override_resource {
+  target = module.function.aws_lambda_function.this
+  values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:jobs" }
+}
+
+override_resource {
+  target = module.function.aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/jobs" }
+}
+
+# The relay stack's defaults; the FIFO runs set the FIFO stack's.
 variables {
   variant                          = "relay"
   name                             = "jobs"
@@ -30,6 +50,7 @@ variables {
   retry_backoff_seconds            = 30
   retry_backoff_max_seconds        = 900
 }
+
 
 run "time_budget_seconds_not_above_wait_time" {
   command = plan

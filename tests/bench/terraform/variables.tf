@@ -113,7 +113,7 @@ variable "function_timeout" {
 variable "memory_size" {
   description = "Function memory in MB (relay stack default)."
   type        = number
-  default     = 256
+  default     = 512
 }
 
 variable "reserved_concurrency" {
@@ -166,7 +166,7 @@ variable "deadline_guard" {
 variable "create_idempotency_table" {
   description = "Create the idempotency table and turn on Powertools idempotency (relay stack default)."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "idempotency_ttl_seconds" {

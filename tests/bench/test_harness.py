@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -456,9 +456,23 @@ def test_the_groups_columns_say_whether_every_group_kept_its_order() -> None:
     ]
     runs[1]["note"] = "2 calls made by hand are subtracted."
     lines = drain_markdown(_document(runs)).splitlines()
-    assert "| 1 | yes |" in next(line for line in lines if "| one |" in line)
+    assert "| 1 | 1.00 | yes |" in next(line for line in lines if "| one |" in line)
     assert "four N=100: 2 calls made by hand are subtracted." in lines
-    assert "| 4 | no (g1: 2) |" in next(line for line in lines if "| four |" in line)
+    assert "| 4 | 3.00 | no (g1: 2) |" in next(line for line in lines if "| four |" in line)
+
+
+def test_a_group_speed_up_compares_runs_fed_the_same_way_only() -> None:
+    from tests.bench.harness.report import group_speedup
+
+    runs = [
+        _drain_run("mapping-1", 10.0, message_groups=1),
+        _drain_run("mapping-4", 11.0, message_groups=4),
+        _drain_run("poll-1", 8.0, message_groups=1, poller={"invocations": 10}),
+        _drain_run("poll-4", 28.0, message_groups=4, poller={"invocations": 10}),
+    ]
+    assert group_speedup(runs[1], runs) == 1.1
+    assert group_speedup(runs[3], runs) == 3.5
+    assert group_speedup(_drain_run("none", 5.0), runs) is None
 
 
 def test_the_rate_table_compares_the_window_rate_with_the_cap() -> None:
@@ -496,3 +510,100 @@ def test_batch_groups_counts_invocations_by_the_groups_their_results_belong_to()
         ("", "p/g0/000008.txt"),  # no request id: not counted
     ]
     assert batch_groups(results) == {"1": 2, "2": 1}
+
+
+class _Function:
+    """A Lambda client stand-in: records each batch's (group, body) pairs and fails the bodies in `fail`."""
+
+    def __init__(self, fail: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.batches: list[list[tuple[str, str]]] = []
+        self._fail = fail
+
+    def invoke(self, **kwargs: object) -> dict[str, object]:
+        import io
+
+        records = json.loads(kwargs["Payload"])["Records"]  # type: ignore[arg-type]
+        self.batches.append([(r["attributes"]["MessageGroupId"], r["body"]) for r in records])
+        failed = [{"itemIdentifier": r["messageId"]} for r in records if r["body"] in self._fail]
+        self._fail = self._fail - {r["body"] for r in records}  # each fails once
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps({"batchItemFailures": failed}).encode())}
+
+
+def _depth(sqs: Any, url: str) -> tuple[str, str]:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return attributes[names[0]], attributes[names[1]]
+
+
+def _fifo_queue(groups: int, per_group: int) -> tuple[Any, str]:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(
+        QueueName="poll.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    for index in range(per_group):
+        for group in range(groups):
+            sqs.send_message(QueueUrl=url, MessageBody=f"g{group}-{index}", MessageGroupId=f"g{group}")
+    return sqs, url
+
+
+def test_the_poller_mixes_groups_in_a_batch_keeps_each_groups_order_and_deletes_what_succeeded() -> None:
+    from moto import mock_aws
+
+    from tests.bench.harness.poller import BatchPoller
+
+    with mock_aws():
+        sqs, url = _fifo_queue(groups=4, per_group=5)
+        function = _Function()
+        poller = BatchPoller(
+            sqs,
+            function,
+            queue_url=url,
+            queue_arn="arn:aws:sqs:us-east-1:1:poll.fifo",
+            function_name="f",
+            batch_size=10,
+        )
+        while poller.step():
+            pass
+        poller.stop()
+        bodies = [body for batch in function.batches for _, body in batch]
+        assert sorted(bodies) == sorted(f"g{g}-{i}" for g in range(4) for i in range(5))
+        assert len({group for group, _ in function.batches[0]}) > 1
+        for group in range(4):
+            mine = [int(body.split("-")[1]) for body in bodies if body.startswith(f"g{group}-")]
+            assert mine == sorted(mine)
+        assert _depth(sqs, url) == ("0", "0")
+
+
+def test_the_poller_releases_a_failed_record_and_what_it_holds_of_its_group() -> None:
+    from moto import mock_aws
+
+    from tests.bench.harness.poller import BatchPoller
+
+    with mock_aws():
+        sqs, url = _fifo_queue(groups=2, per_group=8)
+        function = _Function(fail={"g0-1"})
+        poller = BatchPoller(
+            sqs,
+            function,
+            queue_url=url,
+            queue_arn="arn:aws:sqs:us-east-1:1:poll.fifo",
+            function_name="f",
+            batch_size=4,
+        )
+        while poller.step():
+            pass
+        poller.stop()
+        assert poller.failed_records == 1
+        assert function.batches[0] == [("g0", "g0-0"), ("g1", "g1-0"), ("g0", "g0-1"), ("g1", "g1-1")]
+        g0 = [body for batch in function.batches for group, body in batch if group == "g0"]
+        # the failed record came again before anything later of its group, which was not skipped either
+        assert g0 == ["g0-0", "g0-1", "g0-1", *(f"g0-{i}" for i in range(2, 8))]
+        assert _depth(sqs, url) == ("0", "0")
+
+
+def test_soak_keys_spread_over_the_routes_of_a_grouped_stack() -> None:
+    from tests.bench.harness.soak import soak_keys
+
+    assert soak_keys("soak-1/", 2, []) == ["soak-1/00000.txt", "soak-1/00001.txt"]
+    keys = soak_keys("soak-1/", 5, ["t0/", "t1/"])
+    assert keys == [f"t{i % 2}/soak-1/{i:05d}.txt" for i in range(5)]

@@ -11,10 +11,11 @@ results recorded and their timestamps; DLQ depth. For an event source mapping, L
 mapping's ReceiveMessage and DeleteMessageBatch calls internally, without a request log line: those are
 reported as not observable, and LocalStack's own count of its internal calls is kept apart for reference.
 
-Two variations: with `measure_seconds` (a rate cap) the run is measured over that many seconds from its first
-result, then the queue is purged, so N can exceed what the cap drains in the window; with a design's
+Three variations: with `measure_seconds` (a rate cap) the run is measured over that many seconds from its
+first result, then the queue is purged, so N can exceed what the cap drains in the window; with a design's
 `message_groups` (FIFO) the harness enqueues EventBridge-shaped messages itself, object i in group i mod G,
-and the results show whether each group kept its order.
+and the results show whether each group kept its order; with `start = "poll"` the harness feeds the function
+mixed-group batches itself (see `poller`) and is stopped once the queue is empty.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ POLL_SECONDS = 1.0
 QUIET_MARGIN_SECONDS = 5.0
 CUT_MARGIN_SECONDS = 10.0
 """A measured-window run polls this much longer than its window (the first result comes after a start)."""
+POLLER_NOTE = (
+    'the harness stood in for the event source mapping (`start = "poll"`, tests/bench/harness/poller.py): '
+    "it received from the FIFO queue, invoked the function synchronously with batches of up to 10 that take "
+    "each held group's oldest record in turn (AWS's mapping may mix groups in a batch; LocalStack's does "
+    "not), and deleted or released the records by the function's answer, one batch at a time. Its SQS calls "
+    "are the harness's, subtracted; invocations are the function's REPORT lines."
+)
 GROUP_KEY = re.compile(r"/g(?P<group>\d+)/(?P<index>\d+)\.txt$")
 
 
@@ -204,6 +212,7 @@ def drain(
                 flush=True,
             )
         time.sleep(POLL_SECONDS)
+    poller = view.stop()
     time.sleep(design.wait_time_seconds + QUIET_MARGIN_SECONDS)
     window.close()
     own = harness.counter.snapshot() - own_before
@@ -257,6 +266,8 @@ def drain(
         "harness_calls_subtracted": {str(call): count for call, count in sorted(own.items())},
         "error_responses": {k: v for k, v in statuses.items() if not k.endswith((" 200", " 202", " 204"))},
         "mapping_internal_sqs_calls": internal if design.mapping else None,
+        "poller": poller,
+        "note": POLLER_NOTE if poller is not None else None,
         "results_recorded": len(recorded),
         "duplicate_results": duplicates,
         "missing_results": objects - len(recorded & set(keys)),

@@ -157,6 +157,22 @@ def speedup(run: dict[str, Any], runs: list[dict[str, Any]]) -> float | None:
     return None
 
 
+def group_speedup(run: dict[str, Any], runs: list[dict[str, Any]]) -> float | None:
+    """A grouped run's messages per second over the 1-group run of the same N fed the same way (by the
+    mapping, or by the harness's poller); None without one."""
+    if not run.get("message_groups") or not run.get("messages_per_second"):
+        return None
+    for other in runs:
+        if (
+            other.get("message_groups") == 1
+            and other["objects"] == run["objects"]
+            and (other.get("poller") is None) == (run.get("poller") is None)
+            and other.get("messages_per_second")
+        ):
+            return round(run["messages_per_second"] / other["messages_per_second"], 2)
+    return None
+
+
 def order_kept(run: dict[str, Any]) -> str:
     """Whether every message group's results came in enqueue order."""
     order = run.get("group_order") or {}
@@ -197,7 +213,9 @@ def drain_markdown(document: dict[str, Any]) -> str:
             factor = speedup(run, runs)
             row.append(f"{factor:.2f}" if factor is not None else None)
         if grouped:
-            row += [run.get("message_groups"), order_kept(run)]
+            factor = group_speedup(run, runs)
+            speed = f"{factor:.2f}" if factor is not None else None
+            row += [run.get("message_groups"), speed, order_kept(run)]
         row += [run["seconds_until_empty"], run["results_recorded"], run["dlq_depth"]]
         rows.append(row)
     headings = [
@@ -209,7 +227,7 @@ def drain_markdown(document: dict[str, Any]) -> str:
         "DynamoDB calls / message",
         "messages / s",
         *(["speed-up over 1 worker"] if workers else []),
-        *(["message groups", "order kept in every group"] if grouped else []),
+        *(["message groups", "speed-up over 1 group", "order kept in every group"] if grouped else []),
         "s until queue empty",
         "results recorded",
         "DLQ depth",
@@ -226,9 +244,18 @@ def drain_markdown(document: dict[str, Any]) -> str:
         *([busy(document)] if busy(document) else []),
         CALLS_NOTE,
         "",
-        *[f"{run['design']} N={run['objects']:,}: {run['note']}\n" for run in runs if run.get("note")],
+        *run_notes(runs),
     ]
     return "\n".join(notes)
+
+
+def run_notes(runs: list[dict[str, Any]]) -> list[str]:
+    """Each distinct run note once, after the runs it is about."""
+    about: dict[str, list[str]] = {}
+    for run in runs:
+        if run.get("note"):
+            about.setdefault(run["note"], []).append(f"{run['design']} N={run['objects']:,}")
+    return [f"{', '.join(names)}: {note}\n" for note, names in about.items()]
 
 
 MAPPING_NOTE = (

@@ -11,6 +11,10 @@ Faults, all from one printed seed:
 * DeleteMessageBatch entries failed and asynchronous self-invokes refused with 429: inside LocalStack, by the
   baton-localstack-plugins interceptor (tests/localstack/plugins/baton_localstack/faults.py).
 
+A FIFO design that sets the stack's `message_groups` gets its objects spread over those prefixes, so a group
+stalled by a fault (a killed process leaves its batch in flight for the visibility timeout) holds up only its
+own share.
+
 The relay variant is never started by the harness: its real `rate(1 minute)` schedule starts every chain,
 including those that resume after a fault broke one. The FIFO variant's mapping is switched on once the
 objects are queued. The run ends when the source queue is empty, then every object is accounted for.
@@ -56,6 +60,14 @@ def kill_points(objects: int, rate: float, seed: int) -> list[int]:
     """Progress values (objects done) at which a kill is due, from the seed."""
     count = round(objects * rate)
     return sorted(random.Random(f"{seed}-kill").sample(range(1, objects), min(count, objects - 1)))
+
+
+def soak_keys(prefix: str, objects: int, routes: list[str]) -> list[str]:
+    """The run's object keys; with a FIFO stack's `message_groups` routes, object i goes under route i mod R
+    (so the objects spread over that many message groups, as a tenant layout would)."""
+    if not routes:
+        return [f"{prefix}{index:05d}.txt" for index in range(objects)]
+    return [f"{routes[index % len(routes)]}{prefix}{index:05d}.txt" for index in range(objects)]
 
 
 def busy_runtime(function_name: str, lambda_dir: Path = LAMBDA_DIR) -> int | None:
@@ -104,7 +116,9 @@ def run_variant(  # noqa: PLR0912 - one linear procedure, its steps in order
     design, harness = view.design, view.harness
     objects = int(settings["objects"])
     prefix = f"soak-{uuid.uuid4().hex[:6]}/"
-    keys = [f"{prefix}{index:05d}.txt" for index in range(objects)]
+    routes = sorted(design.variables.get("message_groups") or {})
+    keys = soak_keys(prefix, objects, routes)
+    prefixes = tuple(f"{route}{prefix}" for route in routes) or (prefix,)
     interceptor = harness.faults() is not None
     if interceptor:
         harness.arm_faults(
@@ -168,7 +182,7 @@ def run_variant(  # noqa: PLR0912 - one linear procedure, its steps in order
         harness.disarm_faults()
     if design.mapping:
         view.set_mapping(enabled=False)
-    records = view.results(prefix)
+    records = view.results(prefixes)
     dead = [key for message in view.dlq_messages() for key in object_keys(message["Body"])]
     books = account(keys, [(r.key, r.receive_count) for r in records], dead, still_queued=sum(view.depth()))
     log = FunctionLog.parse(view.log_events(started - 1))

@@ -3,7 +3,8 @@
 A design is something to deploy: a Terraform root (`relay` or `fifo`: Baton's stacks; `bench`: the bench-only
 root on the relay stack's infrastructure), its variables, and how a run is started (`invoke`: one
 asynchronous invoke, as the schedule would; `enable_mapping`: turn the event source mapping on; `schedule`:
-nothing, the EventBridge schedule starts it). A `matrix` table expands one design into one per value
+nothing, the EventBridge schedule starts it; `poll`: the harness stands in for a FIFO mapping that mixes
+message groups in a batch, see `poller`). A `matrix` table expands one design into one per value
 (`matrix = { workers = [1, 2, 4] }` gives `name[workers=1]`, ...), each value set as a Terraform variable.
 `environment = { workers = "BATON_WORKERS" }` passes a variable to the function as that environment variable
 (through the stack's `extra_environment_variables`) instead, for a setting the stack has no variable for yet;
@@ -22,7 +23,7 @@ from typing import Any
 
 SUITES_FILE = Path(__file__).resolve().parents[1] / "suites.toml"
 ROOTS = ("relay", "fifo", "bench")
-STARTS = ("invoke", "enable_mapping", "schedule")
+STARTS = ("invoke", "enable_mapping", "schedule", "poll")
 KINDS = ("drain", "fifo_stall", "soak")
 
 
@@ -40,7 +41,8 @@ class Design:
     start: str
     variables: dict[str, Any] = field(default_factory=dict)
     mapping: bool = False
-    """Consumed by an event source mapping: its own SQS calls happen inside LocalStack, unlogged."""
+    """Consumed by an event source mapping (or the harness's stand-in for one): the function makes no SQS call
+    of its own, and the mapping's happen inside LocalStack, unlogged (the stand-in's are the harness's)."""
     wait_time_seconds: float = 10.0
     """Longest a run can still be busy after the queue is empty (a final empty long poll)."""
     message_groups: int | None = None
@@ -102,7 +104,7 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         "description": str(table.get("description", "")),
         "root": str(root),
         "start": str(start),
-        "mapping": bool(table.get("mapping", start == "enable_mapping")),
+        "mapping": bool(table.get("mapping", start in ("enable_mapping", "poll"))),
         "wait_time_seconds": float(table.get("wait_time_seconds", variables.get("wait_time_seconds", 10))),
         "message_groups": groups,
     }

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from tests.bench.harness.lambda_logs import LogEvent
+from tests.bench.harness.poller import BatchPoller
 
 if TYPE_CHECKING:
     from consumer.local.deploy import Deployment
@@ -38,6 +39,7 @@ class StackView:
     design: Design
     deployment: Deployment
     harness: Harness
+    poller: BatchPoller | None = field(default=None, init=False)
 
     @property
     def out(self) -> dict[str, Any]:
@@ -119,6 +121,28 @@ class StackView:
                 raise RuntimeError(f"{self.design.name}: start invoke answered {response['StatusCode']}")
         elif self.design.start == "enable_mapping":
             self.set_mapping(enabled=True)
+        elif self.design.start == "poll":
+            self.poller = BatchPoller(
+                self.client("sqs"),
+                self.client("lambda"),
+                queue_url=self.out["queue_url"],
+                queue_arn=self.out["queue_arn"],
+                function_name=self.out["function_name"],
+                batch_size=int(self.design.variables.get("batch_size", 10)),
+            )
+            self.poller.start()
+
+    def stop(self) -> dict[str, Any] | None:
+        """End a run the harness itself feeds (`poll`); returns the poller's account of it."""
+        if self.poller is None:
+            return None
+        poller, self.poller = self.poller, None
+        poller.stop()
+        return {
+            "invocations": poller.invocations,
+            "failed_records": poller.failed_records,
+            "errors": poller.errors,
+        }
 
     def mapping_uuid(self) -> str:
         uuid = self.out.get("event_source_mapping_uuid")
@@ -138,8 +162,8 @@ class StackView:
 
     # Results and logs
 
-    def results(self, prefix: str) -> list[Result]:
-        """Result records of objects under `prefix` (every record, duplicates included)."""
+    def results(self, prefix: str | tuple[str, ...]) -> list[Result]:
+        """Result records of objects under `prefix` (or any of several; every record, duplicates included)."""
         paginator = self.client("dynamodb").get_paginator("scan")
         found = []
         for page in paginator.paginate(

@@ -456,9 +456,9 @@ def test_the_groups_columns_say_whether_every_group_kept_its_order() -> None:
     ]
     runs[1]["note"] = "2 calls made by hand are subtracted."
     lines = drain_markdown(_document(runs)).splitlines()
-    assert "| 1 | 1.00 | yes |" in next(line for line in lines if "| one |" in line)
+    assert "| 1 | 1.00 | - | - | yes |" in next(line for line in lines if "| one |" in line)
     assert "four N=100: 2 calls made by hand are subtracted." in lines
-    assert "| 4 | 3.00 | no (g1: 2) |" in next(line for line in lines if "| four |" in line)
+    assert "| 4 | 3.00 | - | - | no (g1: 2) |" in next(line for line in lines if "| four |" in line)
 
 
 def test_a_group_speed_up_compares_runs_fed_the_same_way_only() -> None:
@@ -473,6 +473,9 @@ def test_a_group_speed_up_compares_runs_fed_the_same_way_only() -> None:
     assert group_speedup(runs[1], runs) == 1.1
     assert group_speedup(runs[3], runs) == 3.5
     assert group_speedup(_drain_run("none", 5.0), runs) is None
+    runs[2]["function_seconds"], runs[3]["function_seconds"] = 60.0, 20.0  # 600 and 200 ms per message
+    assert group_speedup(runs[3], runs, by_function_time=True) == 3.0
+    assert group_speedup(runs[1], runs, by_function_time=True) is None
 
 
 def test_the_rate_table_compares_the_window_rate_with_the_cap() -> None:
@@ -607,3 +610,48 @@ def test_soak_keys_spread_over_the_routes_of_a_grouped_stack() -> None:
     assert soak_keys("soak-1/", 2, []) == ["soak-1/00000.txt", "soak-1/00001.txt"]
     keys = soak_keys("soak-1/", 5, ["t0/", "t1/"])
     assert keys == [f"t{i % 2}/soak-1/{i:05d}.txt" for i in range(5)]
+
+
+def _proc(root: Path, busy_ticks: int, processes: dict[int, tuple[int, int]]) -> None:
+    """A fake /proc: the machine's busy ticks, and pid -> (parent, ticks of utime+stime+cutime+cstime)."""
+    root.mkdir(exist_ok=True)
+    (root / "stat").write_text(f"cpu  {busy_ticks} 0 0 999999 0 0 0 0 0 0\ncpu0 1 2 3\n")
+    for pid, (parent, ticks) in processes.items():
+        (root / str(pid)).mkdir(exist_ok=True)
+        # a command name with a space and a parenthesis, as /proc allows
+        (root / str(pid) / "stat").write_text(
+            f"{pid} (py (x) y) S {parent} 0 0 0 0 0 0 0 0 0 {ticks} 0 0 0 20\n"
+        )
+
+
+def test_other_work_is_the_machines_cpu_minus_the_runs_process_tree(tmp_path: Path) -> None:
+    from tests.bench.harness.machine import CpuShare, _ticks, tree_cpu
+
+    proc, hz = tmp_path / "proc", _ticks()
+    # 10: LocalStack, 11: a Lambda runtime under it, 12: its worker; 20: the harness; 30: someone else
+    _proc(proc, 0, {10: (1, 0), 11: (10, 0), 12: (11, 0), 20: (1, 0), 30: (1, 0)})
+    assert tree_cpu([10], proc) == 0
+    now = iter([100.0, 110.0])
+    share = CpuShare([10, 20], proc, clock=lambda: next(now))
+    share.start()
+    _proc(proc, 5 * hz, {10: (1, hz), 11: (10, hz), 12: (11, hz), 20: (1, hz // 2), 30: (1, 3 * hz)})
+    assert tree_cpu([10], proc) == 3.0
+    figures = share.stop()
+    assert figures is not None
+    assert figures == {"seconds": 10.0, "machine_cpus": 0.5, "run_cpus": 0.35, "other_cpus": 0.15}
+    assert CpuShare([], proc).stop() is None
+
+
+def test_the_busy_note_uses_measured_other_work_where_a_run_has_it() -> None:
+    from tests.bench.harness.report import busy
+
+    alone = _drain_run("a", 10.0, cpu={"other_cpus": 0.05}, load_average={"mean": 3.5})
+    shared = _drain_run("b", 10.0, cpu={"other_cpus": 0.9}, load_average={"mean": 3.5})
+    note = busy(_document([alone]))
+    assert "at most 0.05 in any run: the runs had the machine to themselves" in note
+    assert "load average" not in note
+    note = busy(_document([alone, shared]))
+    assert "above 0.2 during b N=100 (0.90)" in note
+    old = _drain_run("c", 10.0, load_average={"mean": 4.0})
+    assert "c N=100" in busy(_document([old]))
+    assert "predate" in busy(_document([old]))

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from tests.bench.harness.aws import LOCALSTACK_LOG
 from tests.bench.harness.calls import Call, LogWindow, by_service, parse_calls, subtract
 from tests.bench.harness.lambda_logs import FunctionLog
+from tests.bench.harness.machine import CpuShare
 
 if TYPE_CHECKING:
     from tests.bench.harness.stack import StackView
@@ -179,6 +180,8 @@ def drain(
     window = LogWindow(LOCALSTACK_LOG)
     own_before = harness.counter.snapshot()
     window.open()
+    share = CpuShare.for_run()
+    share.start()
     started = time.time()
     view.start()
     samples: list[tuple[float, int, int]] = []
@@ -215,6 +218,7 @@ def drain(
     poller = view.stop()
     time.sleep(design.wait_time_seconds + QUIET_MARGIN_SECONDS)
     window.close()
+    cpu = share.stop()
     own = harness.counter.snapshot() - own_before
     ended = time.time()
     internal_after = (harness.faults() or {}).get("internal_calls", {})
@@ -244,6 +248,7 @@ def drain(
         "load_average": {"mean": round(sum(loads) / len(loads), 2), "max": round(max(loads), 2)}
         if loads
         else None,
+        "cpu": cpu,
         "seconds_until_empty": round(seconds, 1) if not cut else None,
         "messages_per_second": round(objects / seconds, 2) if seconds > 0 and not (stalled or cut) else None,
         "cut_after_seconds": round(seconds, 1) if cut else None,
@@ -256,6 +261,7 @@ def drain(
         else None,
         "seconds_first_to_last_result": round(times[-1] - times[0], 1) if times else None,
         "invocations": log.invocations,
+        "function_seconds": round(log.billed_ms / 1000, 2),
         "timed_out": log.timed_out,
         "calls": {str(call): count for call, count in calls.items()},
         "calls_by_service": services,

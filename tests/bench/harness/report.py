@@ -157,19 +157,34 @@ def speedup(run: dict[str, Any], runs: list[dict[str, Any]]) -> float | None:
     return None
 
 
-def group_speedup(run: dict[str, Any], runs: list[dict[str, Any]]) -> float | None:
-    """A grouped run's messages per second over the 1-group run of the same N fed the same way (by the
-    mapping, or by the harness's poller); None without one."""
-    if not run.get("message_groups") or not run.get("messages_per_second"):
+def function_ms(run: dict[str, Any]) -> float | None:
+    """Milliseconds of function time (the REPORT lines' durations) per message; None when not recorded."""
+    seconds = run.get("function_seconds")
+    return round(seconds * 1000 / run["objects"], 1) if seconds and run.get("objects") else None
+
+
+def group_speedup(
+    run: dict[str, Any], runs: list[dict[str, Any]], *, by_function_time: bool = False
+) -> float | None:
+    """A grouped run's messages per second (or per second of function time) over the 1-group run of the same
+    N fed the same way (by the mapping, or by the harness's poller); None without one."""
+
+    def rate(r: dict[str, Any]) -> float | None:
+        if by_function_time:
+            ms = function_ms(r)
+            return 1000 / ms if ms else None
+        return r.get("messages_per_second")
+
+    if not run.get("message_groups") or not rate(run):
         return None
     for other in runs:
         if (
             other.get("message_groups") == 1
             and other["objects"] == run["objects"]
             and (other.get("poller") is None) == (run.get("poller") is None)
-            and other.get("messages_per_second")
+            and rate(other)
         ):
-            return round(run["messages_per_second"] / other["messages_per_second"], 2)
+            return round(rate(run) / rate(other), 2)  # type: ignore[operator]
     return None
 
 
@@ -214,8 +229,14 @@ def drain_markdown(document: dict[str, Any]) -> str:
             row.append(f"{factor:.2f}" if factor is not None else None)
         if grouped:
             factor = group_speedup(run, runs)
-            speed = f"{factor:.2f}" if factor is not None else None
-            row += [run.get("message_groups"), speed, order_kept(run)]
+            by_time = group_speedup(run, runs, by_function_time=True)
+            row += [
+                run.get("message_groups"),
+                f"{factor:.2f}" if factor is not None else None,
+                function_ms(run),
+                f"{by_time:.2f}" if by_time is not None else None,
+                order_kept(run),
+            ]
         row += [run["seconds_until_empty"], run["results_recorded"], run["dlq_depth"]]
         rows.append(row)
     headings = [
@@ -227,7 +248,17 @@ def drain_markdown(document: dict[str, Any]) -> str:
         "DynamoDB calls / message",
         "messages / s",
         *(["speed-up over 1 worker"] if workers else []),
-        *(["message groups", "speed-up over 1 group", "order kept in every group"] if grouped else []),
+        *(
+            [
+                "message groups",
+                "speed-up over 1 group",
+                "function ms / message",
+                "speed-up in function time",
+                "order kept in every group",
+            ]
+            if grouped
+            else []
+        ),
         "s until queue empty",
         "results recorded",
         "DLQ depth",
@@ -365,18 +396,44 @@ def update_readme(readme: Path, directory: Path = RESULTS) -> list[str]:
     return replaced
 
 
+OTHER_CPUS_NOTED = 0.2
+"""CPUs that processes outside a run may take on average before its table says the machine was shared."""
+
+
 def busy(document: dict[str, Any]) -> str:
-    """A note naming the runs during which the machine's load exceeded its CPUs (other work was running)."""
+    """A note naming the runs during which other work took CPU: measured (`cpu`, see `machine`) where the run
+    has it, else from the load average exceeding the CPUs (runs recorded before the measurement existed)."""
     cpus = document["machine"].get("cpus") or 1
+    measured = [run for run in document["runs"] if run.get("cpu")]
+    shared = [
+        f"{run['design']} N={run['objects']:,} ({run['cpu']['other_cpus']:.2f})"
+        for run in measured
+        if run["cpu"]["other_cpus"] > OTHER_CPUS_NOTED
+    ]
+    note = ""
+    if measured:
+        most = max(run["cpu"]["other_cpus"] for run in measured)
+        note = (
+            "CPU taken by processes outside the run (the machine's busy time minus that of LocalStack's "
+            f"process tree, the function's processes included, and the harness), in CPUs of {cpus} on "
+            "average: "
+            + (
+                f"above {OTHER_CPUS_NOTED} during {'; '.join(shared)}; their times are slower than alone."
+                if shared
+                else f"at most {most:.2f} in any run: the runs had the machine to themselves."
+            )
+            + "\n"
+        )
     loaded = [
         f"{run['design']} N={run['objects']:,} (load {run['load_average']['mean']:.1f})"
         for run in document["runs"]
-        if run.get("load_average") and run["load_average"]["mean"] > cpus
+        if not run.get("cpu") and run.get("load_average") and run["load_average"]["mean"] > cpus
     ]
     if not loaded:
-        return ""
-    return (
-        f"The machine ({cpus} CPUs) was busy with other work during: {'; '.join(loaded)} (mean 1-minute load "
-        "average). Their times are slower than on an idle machine; call counts and invocations are not "
-        "affected.\n"
+        return note
+    return note + (
+        f"Mean 1-minute load average above the machine's {cpus} CPUs during: {'; '.join(loaded)}. These runs "
+        "predate the measurement of other work's CPU, and the load counts the run's own processes too "
+        "(LocalStack, the function's, the harness), so it bounds rather than shows other work; call counts "
+        "and invocations are not affected by either.\n"
     )

@@ -116,7 +116,7 @@ def draw_workers(results: Path) -> Path | None:
         axis.legend(fontsize=8)
     figure.suptitle(
         f"Relay workers on LocalStack {document['localstack'].get('version')} "
-        f"({document['localstack'].get('mode')} mode), {document['machine'].get('cpus')} CPUs shared, "
+        f"({document['localstack'].get('mode')} mode), {document['machine'].get('cpus')} CPUs, "
         f"{document['date'][:10]}: LocalStack's times, not AWS's",
         fontsize=9,
     )

@@ -138,9 +138,12 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
             destroy_all(deployments)
     print(f"results: {args.results}/{suite.name}.json and .md", flush=True)
     if args.chart:
-        from tests.bench.harness.chart import draw
+        from tests.bench.harness.chart import draw, draw_workers
 
         print(f"chart: {draw(args.results)}")
+        workers = draw_workers(args.results)
+        if workers:
+            print(f"chart: {workers}")
     return status
 
 

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
 
 from tests.bench.harness import spec
 from tests.bench.harness.accounting import account
 from tests.bench.harness.calls import Call, CallCounter, LogWindow, by_service, parse_calls, subtract
 from tests.bench.harness.fifo_stall import analyse, deliveries
 from tests.bench.harness.lambda_logs import FunctionLog, LogEvent
+from tests.bench.harness.poller import BatchPoller
 from tests.bench.harness.report import drain_markdown, table, update_readme
 from tests.bench.harness.soak import busy_runtime, kill_points
 from tests.bench.harness.stack import object_keys
@@ -549,25 +551,27 @@ def _fifo_queue(groups: int, per_group: int) -> tuple[Any, str]:
     return sqs, url
 
 
+def _drained(sqs: Any, url: str, function: _Function, batch_size: int) -> BatchPoller:
+    """A poller run over the queue until a step hands nothing over, then stopped."""
+    poller = BatchPoller(
+        sqs,
+        function,
+        queue_url=url,
+        queue_arn="arn:aws:sqs:us-east-1:1:poll.fifo",
+        function_name="f",
+        batch_size=batch_size,
+    )
+    while poller.step():
+        pass
+    poller.stop()
+    return poller
+
+
 def test_the_poller_mixes_groups_in_a_batch_keeps_each_groups_order_and_deletes_what_succeeded() -> None:
-    from moto import mock_aws
-
-    from tests.bench.harness.poller import BatchPoller
-
     with mock_aws():
         sqs, url = _fifo_queue(groups=4, per_group=5)
         function = _Function()
-        poller = BatchPoller(
-            sqs,
-            function,
-            queue_url=url,
-            queue_arn="arn:aws:sqs:us-east-1:1:poll.fifo",
-            function_name="f",
-            batch_size=10,
-        )
-        while poller.step():
-            pass
-        poller.stop()
+        _drained(sqs, url, function, batch_size=10)
         bodies = [body for batch in function.batches for _, body in batch]
         assert sorted(bodies) == sorted(f"g{g}-{i}" for g in range(4) for i in range(5))
         assert len({group for group, _ in function.batches[0]}) > 1
@@ -578,24 +582,10 @@ def test_the_poller_mixes_groups_in_a_batch_keeps_each_groups_order_and_deletes_
 
 
 def test_the_poller_releases_a_failed_record_and_what_it_holds_of_its_group() -> None:
-    from moto import mock_aws
-
-    from tests.bench.harness.poller import BatchPoller
-
     with mock_aws():
         sqs, url = _fifo_queue(groups=2, per_group=8)
         function = _Function(fail={"g0-1"})
-        poller = BatchPoller(
-            sqs,
-            function,
-            queue_url=url,
-            queue_arn="arn:aws:sqs:us-east-1:1:poll.fifo",
-            function_name="f",
-            batch_size=4,
-        )
-        while poller.step():
-            pass
-        poller.stop()
+        poller = _drained(sqs, url, function, batch_size=4)
         assert poller.failed_records == 1
         assert function.batches[0] == [("g0", "g0-0"), ("g1", "g1-0"), ("g0", "g0-1"), ("g1", "g1-1")]
         g0 = [body for batch in function.batches for group, body in batch if group == "g0"]

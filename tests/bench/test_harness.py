@@ -17,7 +17,7 @@ from tests.bench.harness.calls import Call, CallCounter, LogWindow, by_service, 
 from tests.bench.harness.fifo_stall import analyse, deliveries
 from tests.bench.harness.lambda_logs import FunctionLog, LogEvent
 from tests.bench.harness.poller import BatchPoller
-from tests.bench.harness.report import drain_markdown, table, update_readme
+from tests.bench.harness.report import drain_markdown, earlier, provenance, table, update_readme
 from tests.bench.harness.soak import busy_runtime, kill_points
 from tests.bench.harness.stack import object_keys
 
@@ -255,6 +255,27 @@ def test_the_drain_table_marks_the_mappings_sqs_calls_not_observable() -> None:
     row = next(line for line in drain_markdown(document).splitlines() if line.startswith("| 10 "))
     assert "n/o ¹" in row
     assert "Absolute times are LocalStack's" in drain_markdown(document)
+
+
+def test_runs_kept_over_several_appends_each_name_the_invocation_that_measured_them() -> None:
+    older = {
+        "date": "2026-12-01T10:00:00+00:00",
+        "commit": "aaa",
+        "earlier_runs_from": {"date": "2026-11-30T10:00:00+00:00", "commit": "zzz"},
+        "settings": {"measured_earlier": ["x 10"]},
+        "runs": [{"design": "x", "objects": 10}, {"design": "y", "objects": 10}],
+    }
+    kept = [{**run, "measured": provenance(run, older)} for run in older["runs"]]
+    assert [run["measured"]["commit"] for run in kept] == ["zzz", "aaa"]
+    document = {
+        "date": "2026-12-02T10:00:00+00:00",
+        "commit": "bbb",
+        "runs": [*kept, {"design": "y", "objects": 20}],
+    }
+    assert earlier(document) == (
+        " Kept from 2026-11-30T10:00:00+00:00 (commit zzz): x 10."
+        " Kept from 2026-12-01T10:00:00+00:00 (commit aaa): y 10."
+    )
 
 
 def test_the_readme_blocks_take_the_committed_tables(tmp_path: Path) -> None:

@@ -91,11 +91,13 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
         kept = json.loads(previous.read_text())
         sizes = settings.get("sizes") or [None]
         planned = {(design.name, size) for design in suite.designs for size in sizes}
-        document["earlier_runs_from"] = {"date": kept["date"], "commit": kept["commit"]}
-        document["runs"] = [run for run in kept["runs"] if (run["design"], run.get("objects")) not in planned]
-        settings["measured_earlier"] = sorted(
-            {f"{run['design']} {run.get('objects', '')}".strip() for run in document["runs"]}
-        )
+        # Each kept run carries the invocation that measured it, so runs kept across several appends
+        # still say where they come from.
+        document["runs"] = [
+            {**run, "measured": report.provenance(run, kept)}
+            for run in kept["runs"]
+            if (run["design"], run.get("objects")) not in planned
+        ]
     document["designs"] = {
         **(kept.get("designs", {}) if args.append and previous.exists() else {}),
         **{

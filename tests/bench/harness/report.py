@@ -110,13 +110,32 @@ def where(document: dict[str, Any]) -> str:
     )
 
 
+def provenance(run: dict[str, Any], document: dict[str, Any]) -> dict[str, str]:
+    """The date and commit of the invocation that measured `run`, kept in `document`."""
+    if "measured" in run:
+        return dict(run["measured"])
+    source = document.get("earlier_runs_from") if _kept_earlier(run, document) else None
+    return dict(source or {"date": document["date"], "commit": document["commit"]})
+
+
+def _kept_earlier(run: dict[str, Any], document: dict[str, Any]) -> bool:
+    """Whether a run without its own provenance was kept by the older, one-source `--append`."""
+    label = f"{run['design']} {run.get('objects', '')}".strip()
+    return label in document.get("settings", {}).get("measured_earlier", [])
+
+
 def earlier(document: dict[str, Any]) -> str:
-    """Where runs kept from an earlier invocation (`--append`) come from."""
-    source = document.get("earlier_runs_from")
-    if not source:
-        return ""
-    runs = ", ".join(document["settings"].get("measured_earlier", []))
-    return f" Kept from {source['date']} (commit {source['commit']}): {runs}."
+    """Where runs kept from earlier invocations (`--append`) come from: one sentence per invocation."""
+    sources: dict[tuple[str, str], list[str]] = {}
+    for run in document["runs"]:
+        source = provenance(run, document)
+        if (source["date"], source["commit"]) != (document["date"], document["commit"]):
+            label = f"{run['design']} {run.get('objects', '')}".strip()
+            sources.setdefault((source["date"], source["commit"]), []).append(label)
+    return "".join(
+        f" Kept from {date} (commit {commit}): {', '.join(sorted(runs))}."
+        for (date, commit), runs in sorted(sources.items())
+    )
 
 
 def matrix_values(design: str) -> dict[str, str]:

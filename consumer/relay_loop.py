@@ -4,7 +4,8 @@
   in this process, then one delete batch and one visibility batch. Its stop rule: no round starts unless the
   longest round so far (or the wait time) still fits.
 * `ParallelDrain` (several workers): messages go to a `WorkerPool` as workers free up, and the next receive
-  is issued while the current messages are still being processed, so workers do not wait on SQS. Deletes and
+  is issued on a thread (`AheadReceive`) while the current messages are still being processed, so neither
+  the workers nor the parent wait on SQS. Deletes and
   visibility changes are still sent in batches of 10. It never holds more messages (in hand or waiting) than
   the time left can finish at the per-message time measured so far, since a message received and handed back
   unstarted has spent a receive toward maxReceiveCount for nothing; what it does hand back is counted as
@@ -16,6 +17,8 @@ another message, or when `should_stop` names a reason (Ctrl-C in `baton drain`, 
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -125,16 +128,20 @@ class Queue:
         return self.settings.core.queue_url
 
     def receive(self, limit: int, wait: int) -> list[MessageTypeDef]:
-        """Up to `limit` messages, long-polling for `wait` seconds."""
+        """Up to `limit` messages, long-polling for `wait` seconds, counted as received."""
+        messages = self.fetch(limit, wait)
+        count(Metric.RECEIVED, len(messages))
+        return messages
+
+    def fetch(self, limit: int, wait: int) -> list[MessageTypeDef]:
+        """The receive call alone, safe on another thread (it touches no metrics)."""
         response = self.receiver.receive_message(
             QueueUrl=self.url,
             MaxNumberOfMessages=max(1, min(limit, MAX_MESSAGES)),
             WaitTimeSeconds=wait,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
-        messages = response.get("Messages", [])
-        count(Metric.RECEIVED, len(messages))
-        return messages
+        return response.get("Messages", [])
 
     def backoff(self, result: MessageResult, receive_count: int) -> int:
         """Seconds until a failed message is retried: doubling per receive, capped; 0 when the next receive
@@ -245,6 +252,74 @@ class SequentialDrain:
         self.queue.revisit(revisit)
 
 
+class AheadReceive:
+    """One receive at a time on a thread of its own, so the parent keeps serving its workers meanwhile.
+
+    Why a thread: the parent's work between outcomes is to hand freed workers their next message and to send
+    batched deletes; a long poll of even one second made in line left finished workers idle for that long.
+    A thread only waits on the socket here (the GIL is released), and only one receive is ever in flight, so
+    the receiver client is never used by two threads at once. `wake` turns readable when the receive is done,
+    so the parent waits on it beside its workers' pipes. Before the pool forks a worker it calls `settle`:
+    a fork copies the forking thread only, and a lock this one held mid-call would stay held in the child.
+    """
+
+    def __init__(self, queue: Queue) -> None:
+        self._queue = queue
+        self._thread: threading.Thread | None = None
+        self._messages: list[MessageTypeDef] = []
+        self._error: BaseException | None = None
+        self.wake, self._signal = socket.socketpair()
+
+    @property
+    def pending(self) -> bool:
+        """Whether a receive has been started and not yet taken."""
+        return self._thread is not None
+
+    def start(self, limit: int, wait: int) -> None:
+        """Begin receiving up to `limit` messages with a long poll of `wait` seconds."""
+        if self._thread is not None:
+            raise RuntimeError("a receive is already in flight")
+        self._thread = threading.Thread(
+            target=self._fetch, args=(limit, wait), name="baton-receive", daemon=True
+        )
+        self._thread.start()
+
+    def done(self) -> bool:
+        """Whether the receive in flight has returned."""
+        return self._thread is not None and not self._thread.is_alive()
+
+    def settle(self) -> None:
+        """Block until the receive in flight (if any) has returned."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def take(self) -> list[MessageTypeDef]:
+        """The messages of the finished receive (waiting for it), counted as received; its error re-raised."""
+        self.settle()
+        self._thread = None
+        self.wake.recv(1)
+        messages, self._messages = self._messages, []
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+        count(Metric.RECEIVED, len(messages))
+        return messages
+
+    def close(self) -> None:
+        """Close the wake-up sockets (after `settle`)."""
+        self.settle()
+        self.wake.close()
+        self._signal.close()
+
+    def _fetch(self, limit: int, wait: int) -> None:
+        try:
+            self._messages = self._queue.fetch(limit, wait)
+        except BaseException as error:  # noqa: BLE001 - handed to the parent's thread by `take`
+            self._error = error
+        finally:
+            self._signal.send(b"x")
+
+
 class ParallelDrain:
     """Several workers, receive-ahead, a capacity bound and an optional rate cap (module docstring)."""
 
@@ -263,6 +338,7 @@ class ParallelDrain:
         self._oldest_pending = 0.0
         self._dry = False
         self._tokens = 0
+        self._ahead = AheadReceive(queue)
 
     def run(
         self,
@@ -275,12 +351,29 @@ class ParallelDrain:
     ) -> None:
         """Drain until the queue is empty, time is up, or told to stop; then finish what is in hand."""
         summary.workers = self.pool.size
+        self.pool.before_fork = self._ahead.settle
+        try:
+            self._drain(budget, summary, request_id, on_round, should_stop)
+        finally:
+            self.pool.before_fork = None
+            self._ahead.close()
+
+    def _drain(
+        self,
+        budget: Budget,
+        summary: RelaySummary,
+        request_id: str | None,
+        on_round: RoundCallback | None,
+        should_stop: StopCheck,
+    ) -> None:
         receiving = True
         while True:
             if receiving:
                 stop = should_stop() or self._receive(budget, summary)
                 if stop is not None:
                     summary.stop_reason, receiving = stop, False
+            if not receiving and self._ahead.pending:
+                self._arrived(self._ahead.take(), summary)
             if not receiving and self._waiting:
                 self.queue.release(list(self._waiting), summary)
                 self._waiting.clear()
@@ -288,6 +381,7 @@ class ParallelDrain:
             if not receiving and not self._in_hand:
                 break
             self._wait(summary, self._pause(budget, receiving))
+            self._dispatch(budget, request_id)  # freed workers start before the deletes go out
             self._flush(summary, force=False)
             if on_round is not None:
                 on_round(summary)
@@ -313,32 +407,39 @@ class ParallelDrain:
             return min(room, MAX_MESSAGES), wait
         if not self._in_hand or self._dry or len(self._waiting) >= self.pool.size or room <= 0:
             return None  # enough waiting, the queue looked empty, or no time for more: finish what is in hand
-        deadline = self.pool.next_deadline()
-        if deadline is not None and deadline - time.monotonic() < AHEAD_WAIT_SECONDS + 0.5:
-            return None  # a hard deadline comes first: do not block on a poll now
         return min(room, MAX_MESSAGES), AHEAD_WAIT_SECONDS
 
     def _receive(self, budget: Budget, summary: RelaySummary) -> StopReason | None:
+        """Take a finished receive-ahead, then start the next receive the plan calls for: ahead of time on
+        the receive thread while workers are busy, in line (the full wait) when nothing is in hand."""
+        if self._ahead.pending:
+            if not self._ahead.done():
+                return None
+            self._arrived(self._ahead.take(), summary)
         plan = self._plan(budget)
         if plan is None or isinstance(plan, StopReason):
             return plan
         limit, wait = plan
-        idle = not self._in_hand and not self._waiting
-        if idle and self._revisits:
+        if self._in_hand or self._waiting:
+            self._ahead.start(limit, wait)
+            return None
+        if self._revisits:
             # Failed messages get their backoff before the poll that decides "drained": with a backoff of 0
             # they are visible again and this run retries them, as a round-based run would.
             self.queue.revisit(self._revisits)
             self._revisits = []
         messages = self.queue.receive(limit, wait)
+        self._arrived(messages, summary)
+        return None if messages else StopReason.DRAINED
+
+    def _arrived(self, messages: list[MessageTypeDef], summary: RelaySummary) -> None:
         # After an empty poll ahead of time, the next one waits until nothing is in hand: a long poll then
         # returns as soon as messages arrive, and an empty one is the "drained" signal.
         self._dry = not messages
-        if not messages:
-            return StopReason.DRAINED if idle else None
-        summary.rounds += 1
-        summary.received += len(messages)
-        self._waiting.extend(messages)
-        return None
+        if messages:
+            summary.rounds += 1
+            summary.received += len(messages)
+            self._waiting.extend(messages)
 
     def _dispatch(self, budget: Budget, request_id: str | None) -> None:
         timeout = self.queue.settings.core.message_timeout
@@ -368,16 +469,17 @@ class ParallelDrain:
         """How long to wait for outcomes (or for the rate cap) before the next step."""
         if self._waiting and self.pool.idle and self._startable(budget):
             return self.limiter.delay()  # only the rate cap holds the next start back
-        if receiving and isinstance(self._plan(budget), tuple):
+        if receiving and not self._ahead.pending and isinstance(self._plan(budget), tuple):
             return 0.0  # go and receive
-        return 1.0  # until an outcome arrives (collect returns at the first one, or at a hard deadline)
+        return 1.0  # until an outcome or a receive arrives (or a hard deadline comes)
 
     def _wait(self, summary: RelaySummary, seconds: float) -> None:
-        if not self._in_hand:
+        wake = self._ahead.wake if self._ahead.pending else None
+        if not self._in_hand and wake is None:
             if seconds > 0:
                 time.sleep(seconds)
             return
-        for done in self.pool.collect(seconds):
+        for done in self.pool.collect(seconds, wake=wake):
             if not self._deletes and not self._revisits:
                 self._oldest_pending = time.monotonic()
             message = self._in_hand.pop(done.job.token)

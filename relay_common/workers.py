@@ -106,6 +106,10 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self.replaced = 0
         """Workers killed at a hard deadline (or found dead) and replaced, over the pool's life."""
+        self.before_fork: Callable[[], None] | None = None
+        """Called before each fork: a user of the pool with a thread of its own (the relay's receive-ahead)
+        lets that thread finish its call first, since a fork copies only the forking thread and any lock the
+        other one held mid-call would stay held in the child."""
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -165,20 +169,18 @@ class WorkerPool:
         except OSError:
             worker.hard_deadline = now  # the worker is gone: the next collect replaces it and fails the job
 
-    def next_deadline(self) -> float | None:
-        """The nearest hard deadline among busy workers."""
-        deadlines = [w.hard_deadline for w in self._workers if w.job is not None]
-        return min(deadlines) if deadlines else None
-
-    def collect(self, timeout: float) -> list[Done]:
-        """Outcomes that arrive within `timeout` seconds (fewer seconds when a hard deadline comes first);
-        workers past their hard deadline are killed, replaced, and their jobs failed."""
+    def collect(self, timeout: float, *, wake: socket.socket | None = None) -> list[Done]:
+        """Outcomes that arrive within `timeout` seconds (fewer seconds when a hard deadline comes first, or
+        as soon as `wake` is readable: the caller has something else to act on); workers past their hard
+        deadline are killed, replaced, and their jobs failed."""
         busy = [w for w in self._workers if w.job is not None]
         if not busy:
+            if wake is not None:
+                wait([wake], timeout)
             return []
         nearest = min(w.hard_deadline for w in busy)
         wait_for = max(0.0, min(timeout, nearest - self._clock()))
-        ready = set(wait([w.conn for w in busy], wait_for))
+        ready = set(wait([w.conn for w in busy] + ([wake] if wake is not None else []), wait_for))
         done: list[Done] = []
         for worker in busy:
             if worker.conn in ready:
@@ -229,6 +231,8 @@ class WorkerPool:
         return Done(job, result, waited)
 
     def _fork(self) -> _Worker:
+        if self.before_fork is not None:
+            self.before_fork()
         parent_end, child_end = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, measured by the tests through its effects

@@ -72,11 +72,17 @@ def journal(path: Path) -> list[tuple[str, int, int, float, float]]:
 
 
 class CountingSqs:
-    """A moto client that counts the calls made on it, per operation."""
+    """A moto client that counts the calls made on it, per operation; `delays` slow an operation down (SQS
+    far away) and `fail_on` makes the nth call of an operation raise; `windows` holds when each call ran."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(
+        self, client: Any, *, delays: dict[str, float] | None = None, fail_on: dict[str, int] | None = None
+    ) -> None:
         self._client = client
+        self._delays = delays or {}
+        self._fail_on = fail_on or {}
         self.calls: Counter[str] = Counter()
+        self.windows: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._client, name)
@@ -84,7 +90,14 @@ class CountingSqs:
 
             def counted(*args: Any, **kwargs: Any) -> Any:
                 self.calls[name] += 1
-                return attribute(*args, **kwargs)
+                if self.calls[name] == self._fail_on.get(name):
+                    raise ConnectionError(f"{name} failed on purpose")
+                started = time.time()
+                time.sleep(self._delays.get(name, 0.0))
+                try:
+                    return attribute(*args, **kwargs)
+                finally:
+                    self.windows[name].append((started, time.time()))
 
             return counted
         return attribute
@@ -163,6 +176,50 @@ def test_workers_drain_the_queue_in_parallel_at_the_sqs_floor(
     assert sqs.calls["receive_message"] <= 23, dict(sqs.calls)
     assert sqs.calls["delete_message_batch"] <= 21, dict(sqs.calls)
     assert sqs.calls["change_message_visibility_batch"] == 0
+
+
+def test_freed_workers_start_before_the_parent_waits_on_sqs(
+    aws: Aws, tmp_path: Path, pools: list[WorkerPool]
+) -> None:
+    """Receives ahead of time run on their own thread: while one is in flight, workers that finish take the
+    messages already waiting. A receive made in line would hold every start until it returned."""
+    queue = aws.queue("far")
+    keys = [f"far/{i:02d}" for i in range(40)]
+    enqueue(queue, keys)
+    sqs = CountingSqs(aws.sqs, delays={"receive_message": 0.5})
+    consumer = relay_consumer(queue, Journaling(tmp_path / "j", sleep=0.1), pools, workers=4, sqs=sqs)
+
+    summary = drain(consumer)
+
+    assert (summary["stop_reason"], summary["processed"], summary["deleted"]) == ("drained", 40, 40)
+    starts = [row[3] for row in journal(tmp_path / "j")]
+    # A job handed out just before a receive began may start a moment after; 0.1 s leaves those out.
+    during = [t for t in starts if any(a + 0.1 < t < b for a, b in sqs.windows["receive_message"])]
+    assert len(during) >= 3, (len(during), sqs.windows["receive_message"])
+
+
+def test_a_receive_that_fails_on_its_thread_fails_the_run(
+    aws: Aws, tmp_path: Path, pools: list[WorkerPool]
+) -> None:
+    """An error of a receive made ahead of time reaches the run as one made in line would; nothing is lost:
+    what was processed was deleted, and every other message is still in the queue (those received and not
+    started come back after their visibility timeout, like those of a run that failed in line)."""
+    queue = aws.queue("flaky", visibility=2)
+    enqueue(queue, [f"flaky/{i:02d}" for i in range(30)])
+    sqs = CountingSqs(aws.sqs, fail_on={"receive_message": 3})
+    consumer = relay_consumer(queue, Journaling(tmp_path / "j", sleep=0.05), pools, workers=2, sqs=sqs)
+
+    with pytest.raises(ConnectionError, match="receive_message failed on purpose"):
+        drain(consumer)
+
+    done = {row[0] for row in journal(tmp_path / "j")}
+    assert done, "messages were processed before the failing receive"
+    assert queue.depth()[1] > 0, "the failed run held received messages"
+    time.sleep(2.5)  # their visibility timeout
+    again = relay_consumer(queue, Journaling(tmp_path / "j2"), pools, workers=2)
+    assert drain(again)["stop_reason"] == "drained"
+    redone = {row[0] for row in journal(tmp_path / "j2")}
+    assert done | redone == {f"flaky/{i:02d}" for i in range(30)}
 
 
 def test_failures_back_off_and_hangs_are_interrupted_in_the_worker(

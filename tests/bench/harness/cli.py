@@ -175,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
     run.add_argument("--keep", action="store_true", help="leave the deployments in place")
     run.add_argument("--designs", nargs="+", help="run only these designs of the suite")
     run.add_argument(
-        "--append", action="store_true", help="keep the earlier results of other sizes in the results file"
+        "--append",
+        action="store_true",
+        help="keep the earlier runs (designs, sizes) this run does not repeat",
     )
     run.add_argument(
         "--run-id", help="reuse the deployments of an earlier run kept with --keep (its 4-character id)"

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from consumer.packaging import target_interpreter
 
 RUNTIME_PROVIDED = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six.py")
 """What Lambda's python3.13 runtime ships: the artifact may rely on these and nothing else."""
 
 
 def python313() -> str | None:
-    """A Python 3.13 interpreter: on PATH, or under pyenv."""
-    candidates = [shutil.which("python3.13")]
-    pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
-    candidates += sorted(str(p) for p in Path(pyenv_root).glob("versions/3.13*/bin/python3.13"))
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(  # noqa: S603
-            [candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 13))"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.stdout.strip() == "True":
-            return candidate
-    return None
+    """A Python 3.13 interpreter: the one the build compiles bytecode with, found the same way."""
+    return target_interpreter("3.13")
 
 
 def unpack(artifact: Path, into: Path) -> tuple[Path, Path]:
@@ -58,3 +47,19 @@ def run_python(
     return subprocess.run(  # noqa: S603
         [interpreter, "-S", "-c", script], env=env, cwd=cwd, capture_output=True, text=True, check=False
     )
+
+
+def foreign_bytecode(names: list[str]) -> list[str]:
+    """Bytecode in an artifact that the build did not make: only `__pycache__/<module>.cpython-313.pyc` of a
+    shipped `.py` belongs there (never a pyc of the machine that built it, or one without its source)."""
+    shipped = set(names)
+    foreign = []
+    for name in names:
+        if not (name.endswith((".pyc", ".pyo")) or "/__pycache__/" in f"/{name}"):
+            continue
+        folder, _, file = f"/{name}".rpartition("/__pycache__/")
+        module, _, tag = file.partition(".")
+        source = f"{folder}/{module}.py".lstrip("/")
+        if tag != "cpython-313.pyc" or source not in shipped:
+            foreign.append(name)
+    return foreign

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from consumer import packaging
-from tests.packaging.lambda_runtime import python313, run_python, unpack
+from tests.packaging.lambda_runtime import foreign_bytecode, python313, run_python, unpack
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,7 +40,24 @@ def test_artifact_has_code_and_dependencies_but_not_boto3(artifacts: tuple[Path,
     assert "consumer/packaging.py" not in names
     assert not [n for n in names if n.startswith(("consumer/cli/", "consumer/local/"))]
     assert "consumer/processors/csv_rows.py" in names
-    assert not [n for n in names if n.endswith(".pyc")]
+    assert foreign_bytecode(names) == []
+
+
+def test_every_module_ships_its_python_313_bytecode(artifacts: tuple[Path, Path]) -> None:
+    """/var/task is read-only: without the build's bytecode each cold start would compile every import."""
+    if python313() is None:
+        pytest.skip("no Python 3.13 interpreter found (pyenv install 3.13): the build ships sources only")
+    with zipfile.ZipFile(artifacts[0]) as archive:
+        names = set(archive.namelist())
+    sources = [n for n in names if n.endswith(".py") and n.startswith(("consumer/", "relay_common/"))]
+    sources += [n for n in names if n.endswith(".py") and n.startswith("aws_lambda_powertools/")]
+    missing = [
+        n
+        for n in sources
+        if f"{n.rpartition('/')[0]}/__pycache__/{n.rpartition('/')[2][:-3]}.cpython-313.pyc" not in names
+    ]
+    assert sources
+    assert missing == []
 
 
 def test_handlers_import_on_python_313_with_only_what_lambda_provides(
@@ -50,12 +67,20 @@ def test_handlers_import_on_python_313_with_only_what_lambda_provides(
     if interpreter is None:
         pytest.skip("no Python 3.13 interpreter found (pyenv install 3.13)")
     task, runtime = unpack(artifacts[0], tmp_path)
+    # Every source compiled at import is recorded: those of the artifact must all come from its bytecode.
+    spy = (
+        "import importlib._bootstrap_external as b; compiled = []; to_code = b.SourceLoader.source_to_code;"
+        "b.SourceLoader.source_to_code = lambda self, data, path, *a, **k: (compiled.append(path),"
+        " to_code(self, data, path, *a, **k))[1];"
+    )
     script = (
-        "import sys; assert sys.version_info[:2] == (3, 13);"
+        spy + "import sys; assert sys.version_info[:2] == (3, 13);"
         "import consumer.relay_handler, consumer.fifo_handler;"
         "import aws_lambda_powertools, boto3;"
         f"assert consumer.__file__.startswith({str(task)!r}), consumer.__file__;"
         f"assert aws_lambda_powertools.__file__.startswith({str(task)!r}), aws_lambda_powertools.__file__;"
+        "import relay_common.sqs; assert 'relay_common.sqs' in sys.modules;"
+        f"assert not [p for p in compiled if p.startswith({str(task)!r})], compiled;"
         "print('ok')"
     )
     result = run_python(
@@ -64,6 +89,7 @@ def test_handlers_import_on_python_313_with_only_what_lambda_provides(
         task,
         runtime,
         tmp_path,
+        PYTHONDONTWRITEBYTECODE="1",
         AWS_LAMBDA_FUNCTION_NAME="baton-smoke",
         BATON_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo",
         BATON_RESULTS_TABLE="baton-results",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import marshal
 import os
+import sys
 import zipfile
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +61,39 @@ def test_source_files_are_the_runtime_code_only() -> None:
     assert "consumer/packaging.py" not in names
     assert not [n for n in names if n.startswith(("consumer/cli/", "consumer/local/", "tests/"))]
     assert not [n for n in names if "__pycache__" in n]
+
+
+def test_bytecode_is_compiled_per_module_unchecked_and_naming_var_task(tmp_path: Path) -> None:
+    src = tmp_path / "src" / "pkg"
+    src.mkdir(parents=True)
+    (src / "good.py").write_text("VALUE = 42\n")
+    (src / "py2.py").write_text("print 'a Python 2 example'\n")
+    (src / "data.txt").write_text("not code\n")
+    entries = [(f"pkg/{p.name}", p) for p in sorted(src.iterdir())]
+
+    first = packaging.compile_bytecode(entries, sys.executable, tmp_path / "one")
+    second = packaging.compile_bytecode(entries, sys.executable, tmp_path / "two")
+
+    tag = sys.implementation.cache_tag
+    assert [name for name, _ in first.entries] == [f"pkg/__pycache__/good.{tag}.pyc"]
+    assert first.failed == ["pkg/py2.py"], "a module that does not compile is listed, not fatal"
+    pyc = first.entries[0][1].read_bytes()
+    assert pyc == second.entries[0][1].read_bytes(), "the bytecode depends on the source alone"
+    assert int.from_bytes(pyc[4:8], "little") == 0b01, "hash-based, source not checked (PEP 552)"
+    assert marshal.loads(pyc[16:]).co_filename == "/var/task/pkg/good.py"  # noqa: S302 - the test's own pyc
+
+
+def test_the_bytecode_interpreter_named_must_be_of_the_targets_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    monkeypatch.setenv(packaging.BYTECODE_PYTHON, sys.executable)
+    assert packaging.target_interpreter(here) == sys.executable
+    with pytest.raises(packaging.PackagingError, match=f"{packaging.BYTECODE_PYTHON}=.* is not a Python 1.0"):
+        packaging.target_interpreter("1.0")
+    monkeypatch.delenv(packaging.BYTECODE_PYTHON)
+    assert packaging.target_interpreter(here) == sys.executable
+    assert packaging.target_interpreter("1.0") is None
 
 
 def test_pins_come_from_pyproject() -> None:

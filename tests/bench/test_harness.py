@@ -623,10 +623,11 @@ def test_soak_keys_spread_over_the_routes_of_a_grouped_stack() -> None:
     assert keys == [f"t{i % 2}/soak-1/{i:05d}.txt" for i in range(5)]
 
 
-def _proc(root: Path, busy_ticks: int, processes: dict[int, tuple[int, int]]) -> None:
-    """A fake /proc: the machine's busy ticks, and pid -> (parent, ticks of utime+stime+cutime+cstime)."""
+def _proc(root: Path, busy_ticks: int, processes: dict[int, tuple[int, int]], steal_ticks: int = 0) -> None:
+    """A fake /proc: the machine's busy ticks (user, and steal), and pid -> (parent, ticks of
+    utime+stime+cutime+cstime)."""
     root.mkdir(exist_ok=True)
-    (root / "stat").write_text(f"cpu  {busy_ticks} 0 0 999999 0 0 0 0 0 0\ncpu0 1 2 3\n")
+    (root / "stat").write_text(f"cpu  {busy_ticks} 0 0 999999 0 0 0 {steal_ticks} 0 0\ncpu0 1 2 3\n")
     for pid, (parent, ticks) in processes.items():
         (root / str(pid)).mkdir(exist_ok=True)
         # a command name with a space and a parenthesis, as /proc allows
@@ -645,11 +646,18 @@ def test_other_work_is_the_machines_cpu_minus_the_runs_process_tree(tmp_path: Pa
     now = iter([100.0, 110.0])
     share = CpuShare([10, 20], proc, clock=lambda: next(now))
     share.start()
-    _proc(proc, 5 * hz, {10: (1, hz), 11: (10, hz), 12: (11, hz), 20: (1, hz // 2), 30: (1, 3 * hz)})
+    # 5 s of user time and 2 s stolen by the hypervisor
+    _proc(proc, 5 * hz, {10: (1, hz), 11: (10, hz), 12: (11, hz), 20: (1, hz // 2), 30: (1, 3 * hz)}, 2 * hz)
     assert tree_cpu([10], proc) == 3.0
     figures = share.stop()
     assert figures is not None
-    assert figures == {"seconds": 10.0, "machine_cpus": 0.5, "run_cpus": 0.35, "other_cpus": 0.15}
+    assert figures == {
+        "seconds": 10.0,
+        "machine_cpus": 0.7,
+        "run_cpus": 0.35,
+        "other_cpus": 0.35,
+        "stolen_cpus": 0.2,
+    }
     assert CpuShare([], proc).stop() is None
 
 
@@ -663,6 +671,8 @@ def test_the_busy_note_uses_measured_other_work_where_a_run_has_it() -> None:
     assert "load average" not in note
     note = busy(_document([alone, shared]))
     assert "above 0.2 during b N=100 (0.90)" in note
+    stolen = _drain_run("s", 10.0, cpu={"other_cpus": 0.45, "stolen_cpus": 0.39})
+    assert "s N=100 (0.45, 0.39 of it stolen by the hypervisor)" in busy(_document([stolen]))
     old = _drain_run("c", 10.0, load_average={"mean": 4.0})
     assert "c N=100" in busy(_document([old]))
     assert "predate" in busy(_document([old]))

@@ -4,7 +4,8 @@ The load average counts the run itself (LocalStack, the function's processes, th
 alone reaches a load of 2-4, so it cannot tell a shared machine from a busy run. This takes the machine's
 busy CPU time from /proc/stat and subtracts the run's own: LocalStack's process tree (in host mode the Lambda
 runtimes and their workers are its descendants; exited ones are counted in their parent's `cutime`/`cstime`
-once reaped) and the harness's. What is left is everyone else's. Linux only; elsewhere it reports nothing.
+once reaped) and the harness's. What is left is everyone else's, the hypervisor's steal time included (CPU
+given to other guests of the host, reported apart as well). Linux only; elsewhere it reports nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ def machine_busy(proc: Path = PROC) -> float | None:
     values = [int(value) for value in fields[:8]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = values + [0] * (8 - len(values))
     return (user + nice + system + irq + softirq + steal) / _ticks()
+
+
+def machine_steal(proc: Path = PROC) -> float | None:
+    """Seconds of CPU (all CPUs together) the hypervisor gave other guests since boot: part of `machine_busy`,
+    and nobody's on this machine, so a run that shared its CPUs that way is told apart."""
+    try:
+        fields = (proc / "stat").read_text().splitlines()[0].split()[1:]
+        return int(fields[7]) / _ticks()
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _processes(proc: Path) -> dict[int, tuple[int, float]]:
@@ -93,6 +104,7 @@ class CpuShare:
     clock: Callable[[], float] = field(default=time.monotonic)
     _started: float = 0.0
     _busy: float | None = None
+    _steal: float | None = None
     _run: float = 0.0
 
     @classmethod
@@ -103,6 +115,7 @@ class CpuShare:
 
     def start(self) -> None:
         self._started, self._busy = self.clock(), machine_busy(self.proc)
+        self._steal = machine_steal(self.proc)
         self._run = tree_cpu(self.roots, self.proc)
 
     def stop(self) -> dict[str, float] | None:
@@ -111,9 +124,12 @@ class CpuShare:
             return None
         machine = (busy - self._busy) / elapsed
         run = (tree_cpu(self.roots, self.proc) - self._run) / elapsed
+        steal = machine_steal(self.proc)
+        stolen = (steal - self._steal) / elapsed if steal is not None and self._steal is not None else 0.0
         return {
             "seconds": round(elapsed, 1),
             "machine_cpus": round(machine, 2),
             "run_cpus": round(run, 2),
             "other_cpus": round(max(0.0, machine - run), 2),
+            "stolen_cpus": round(stolen, 2),
         }

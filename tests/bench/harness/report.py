@@ -417,6 +417,13 @@ def update_readme(readme: Path, directory: Path = RESULTS) -> list[str]:
 
 OTHER_CPUS_NOTED = 0.2
 """CPUs that processes outside a run may take on average before its table says the machine was shared."""
+STOLEN_CPUS_NOTED = 0.05
+"""Steal time below this is not worth naming (in CPUs on average)."""
+
+
+def _stolen(cpu: dict[str, float]) -> str:
+    stolen = cpu.get("stolen_cpus", 0.0)
+    return f", {stolen:.2f} of it stolen by the hypervisor" if stolen >= STOLEN_CPUS_NOTED else ""
 
 
 def busy(document: dict[str, Any]) -> str:
@@ -425,7 +432,7 @@ def busy(document: dict[str, Any]) -> str:
     cpus = document["machine"].get("cpus") or 1
     measured = [run for run in document["runs"] if run.get("cpu")]
     shared = [
-        f"{run['design']} N={run['objects']:,} ({run['cpu']['other_cpus']:.2f})"
+        f"{run['design']} N={run['objects']:,} ({run['cpu']['other_cpus']:.2f}{_stolen(run['cpu'])})"
         for run in measured
         if run["cpu"]["other_cpus"] > OTHER_CPUS_NOTED
     ]

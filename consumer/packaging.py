@@ -19,7 +19,7 @@ production. Every input is checked before pip runs, and every problem is reporte
 two sources (a processor package called `consumer`, a vendored copy of a pinned library) fails the build.
 
 Bytecode: Lambda's /var/task is read-only, so a Python there cannot cache what it compiles, and an artifact
-of sources alone is compiled afresh at every cold start (about 100 ms of Baton's import path on python3.13).
+of sources alone is compiled afresh at every cold start (140-170 ms more of Baton's import path on 3.13).
 The build therefore compiles every module with an interpreter of the target's version
 (`$BATON_BYTECODE_PYTHON`, this one, `python3.13` on PATH, or one under pyenv) into `__pycache__` as
 unchecked-hash pycs, which Python loads without comparing them to the source (nothing on /var/task changes),
@@ -28,8 +28,8 @@ the artifact ships sources only, and the build says so.
 
 The zip is reproducible: entries sorted, every timestamp 1980-01-01, permissions 0644, bytecode that depends
 on the sources alone (hashes, not times), no machine-specific install records, so two builds from the same
-inputs are byte-identical. This module, the
-operator CLI and the local demo tooling (`consumer/local`) are not part of the artifact.
+inputs are byte-identical. This module, the operator CLI and the local demo tooling (`consumer/local`) are
+not part of the artifact.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ NOT_PROCESSOR_CODE = frozenset({"setup.py", "conftest.py", "noxfile.py"})
 BYTECODE_PYTHON = "BATON_BYTECODE_PYTHON"
 """Environment variable naming the interpreter (of the target's Python version) that compiles the bytecode."""
 TASK_ROOT = "/var/task"
-"""Where Lambda unpacks the artifact: the path the bytecode's tracebacks name."""
+"""Where Lambda unpacks the artifact: the path recorded in the bytecode in place of the build's scratch folder
+(Python puts the path it loaded a module from into its code objects anyway)."""
 
 
 class PackagingError(Exception):
@@ -497,7 +498,9 @@ def target_interpreter(version: str) -> str | None:
         if _version_of(named) != version:
             raise PackagingError(f"{BYTECODE_PYTHON}={named} is not a Python {version}")
         return named
-    candidates = [sys.executable, shutil.which(f"python{version}")]
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return sys.executable
+    candidates = [shutil.which(f"python{version}")]
     pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     candidates += sorted(str(p) for p in Path(pyenv_root).glob(f"versions/{version}*/bin/python{version}"))
     return next((c for c in filter(None, candidates) if _version_of(c) == version), None)
@@ -556,14 +559,16 @@ def compile_bytecode(entries: Sequence[tuple[str, Path]], interpreter: str, scra
         check=False,
     )
     compiled = sorted(tree.rglob("*.pyc"))
-    made = {_source_of(path.relative_to(tree)) for path in compiled}
+    made = {source_of_bytecode(path.relative_to(tree).as_posix()) for path in compiled}
     failed = sorted(name for name, _ in entries if name.endswith(".py") and name not in made)
     return Bytecode([(path.relative_to(tree).as_posix(), path) for path in compiled], failed)
 
 
-def _source_of(pyc: Path) -> str:
-    """`pkg/__pycache__/mod.cpython-313.pyc` -> `pkg/mod.py`."""
-    return (pyc.parent.parent / (pyc.name.split(".", 1)[0] + ".py")).as_posix()
+def source_of_bytecode(name: str) -> str:
+    """The source a `__pycache__` entry was compiled from: `pkg/__pycache__/mod.cpython-313.pyc` ->
+    `pkg/mod.py` (archive names, `/`-separated)."""
+    folder, _, file = f"/{name}".rpartition("/__pycache__/")
+    return f"{folder}/{file.split('.', 1)[0]}.py".lstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -656,8 +661,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"added {line}")
     if built.bytecode is None:
         print(
-            "bytecode: none (no Python 3.13 found; set BATON_BYTECODE_PYTHON): each cold start compiles "
-            "every module it imports",
+            f"bytecode: none (no Python of the target's version found; set {BYTECODE_PYTHON}): each cold "
+            "start compiles every module it imports",
             file=sys.stderr,
         )
     else:

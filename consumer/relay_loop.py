@@ -5,8 +5,8 @@
   longest round so far (or the wait time) still fits.
 * `ParallelDrain` (several workers): messages go to a `WorkerPool` as workers free up, and the next receive
   is issued on a thread (`AheadReceive`) while the current messages are still being processed, so neither
-  the workers nor the parent wait on SQS. Deletes and
-  visibility changes are still sent in batches of 10. It never holds more messages (in hand or waiting) than
+  the workers nor the parent wait on SQS. Deletes and visibility changes are still sent in batches of 10.
+  It never holds more messages (in hand or waiting) than
   the time left can finish at the per-message time measured so far, since a message received and handed back
   unstarted has spent a receive toward maxReceiveCount for nothing; what it does hand back is counted as
   released. A `RateLimiter` spaces message starts when the user caps the rate.

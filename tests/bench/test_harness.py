@@ -261,9 +261,14 @@ def test_runs_kept_over_several_appends_each_name_the_invocation_that_measured_t
     older = {
         "date": "2026-12-01T10:00:00+00:00",
         "commit": "aaa",
-        "earlier_runs_from": {"date": "2026-11-30T10:00:00+00:00", "commit": "zzz"},
-        "settings": {"measured_earlier": ["x 10"]},
-        "runs": [{"design": "x", "objects": 10}, {"design": "y", "objects": 10}],
+        "runs": [
+            {
+                "design": "x",
+                "objects": 10,
+                "measured": {"date": "2026-11-30T10:00:00+00:00", "commit": "zzz"},
+            },
+            {"design": "y", "objects": 10},
+        ],
     }
     kept = [{**run, "measured": provenance(run, older)} for run in older["runs"]]
     assert [run["measured"]["commit"] for run in kept] == ["zzz", "aaa"]

@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from consumer.packaging import target_interpreter
+from consumer.packaging import source_of_bytecode, target_interpreter
 
 RUNTIME_PROVIDED = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six.py")
 """What Lambda's python3.13 runtime ships: the artifact may rely on these and nothing else."""
@@ -53,13 +53,9 @@ def foreign_bytecode(names: list[str]) -> list[str]:
     """Bytecode in an artifact that the build did not make: only `__pycache__/<module>.cpython-313.pyc` of a
     shipped `.py` belongs there (never a pyc of the machine that built it, or one without its source)."""
     shipped = set(names)
-    foreign = []
-    for name in names:
-        if not (name.endswith((".pyc", ".pyo")) or "/__pycache__/" in f"/{name}"):
-            continue
-        folder, _, file = f"/{name}".rpartition("/__pycache__/")
-        module, _, tag = file.partition(".")
-        source = f"{folder}/{module}.py".lstrip("/")
-        if tag != "cpython-313.pyc" or source not in shipped:
-            foreign.append(name)
-    return foreign
+    return [
+        name
+        for name in names
+        if (name.endswith((".pyc", ".pyo")) or "/__pycache__/" in f"/{name}")
+        and (not name.endswith(".cpython-313.pyc") or source_of_bytecode(name) not in shipped)
+    ]

@@ -51,11 +51,8 @@ def test_every_module_ships_its_python_313_bytecode(artifacts: tuple[Path, Path]
         names = set(archive.namelist())
     sources = [n for n in names if n.endswith(".py") and n.startswith(("consumer/", "relay_common/"))]
     sources += [n for n in names if n.endswith(".py") and n.startswith("aws_lambda_powertools/")]
-    missing = [
-        n
-        for n in sources
-        if f"{n.rpartition('/')[0]}/__pycache__/{n.rpartition('/')[2][:-3]}.cpython-313.pyc" not in names
-    ]
+    compiled = {packaging.source_of_bytecode(n) for n in names if n.endswith(".cpython-313.pyc")}
+    missing = [n for n in sources if n not in compiled]
     assert sources
     assert missing == []
 

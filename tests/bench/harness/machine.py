@@ -29,25 +29,30 @@ def _ticks() -> int:
         return 100
 
 
-def machine_busy(proc: Path = PROC) -> float | None:
-    """Seconds of non-idle CPU (all CPUs together) since boot; None without /proc."""
+def _cpu_times(proc: Path) -> list[int] | None:
+    """The first line of /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal (in ticks)."""
     try:
         fields = (proc / "stat").read_text().splitlines()[0].split()[1:]
-    except (OSError, IndexError):
+        values = [int(value) for value in fields[:8]]
+    except (OSError, IndexError, ValueError):
         return None
-    values = [int(value) for value in fields[:8]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = values + [0] * (8 - len(values))
+    return values + [0] * (8 - len(values))
+
+
+def machine_busy(proc: Path = PROC) -> float | None:
+    """Seconds of non-idle CPU (all CPUs together) since boot; None without /proc."""
+    times = _cpu_times(proc)
+    if times is None:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = times
     return (user + nice + system + irq + softirq + steal) / _ticks()
 
 
 def machine_steal(proc: Path = PROC) -> float | None:
     """Seconds of CPU (all CPUs together) the hypervisor gave other guests since boot: part of `machine_busy`,
     and nobody's on this machine, so a run that shared its CPUs that way is told apart."""
-    try:
-        fields = (proc / "stat").read_text().splitlines()[0].split()[1:]
-        return int(fields[7]) / _ticks()
-    except (OSError, IndexError, ValueError):
-        return None
+    times = _cpu_times(proc)
+    return times[7] / _ticks() if times is not None else None
 
 
 def _processes(proc: Path) -> dict[int, tuple[int, float]]:

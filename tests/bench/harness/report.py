@@ -112,16 +112,7 @@ def where(document: dict[str, Any]) -> str:
 
 def provenance(run: dict[str, Any], document: dict[str, Any]) -> dict[str, str]:
     """The date and commit of the invocation that measured `run`, kept in `document`."""
-    if "measured" in run:
-        return dict(run["measured"])
-    source = document.get("earlier_runs_from") if _kept_earlier(run, document) else None
-    return dict(source or {"date": document["date"], "commit": document["commit"]})
-
-
-def _kept_earlier(run: dict[str, Any], document: dict[str, Any]) -> bool:
-    """Whether a run without its own provenance was kept by the older, one-source `--append`."""
-    label = f"{run['design']} {run.get('objects', '')}".strip()
-    return label in document.get("settings", {}).get("measured_earlier", [])
+    return dict(run.get("measured") or {"date": document["date"], "commit": document["commit"]})
 
 
 def earlier(document: dict[str, Any]) -> str:

@@ -356,8 +356,9 @@ def test_a_design_can_pass_variables_as_environment_variables_matrix_values_incl
                     },
                 },
                 "f": {"root": "fifo", "message_groups": 4},
+                "m": {"root": "fifo", "matrix": {"message_groups": [1, 4]}, "variables": {"workers": 4}},
             },
-            "suites": {"s": {"kind": "drain", "designs": ["w", "f"]}},
+            "suites": {"s": {"kind": "drain", "designs": ["w", "f", "m"]}},
         }
     )
     eight = suites["s"].designs[1]
@@ -368,6 +369,10 @@ def test_a_design_can_pass_variables_as_environment_variables_matrix_values_incl
     }
     assert suites["s"].designs[2].message_groups == 4
     assert suites["s"].designs[0].message_groups is None
+    # message_groups in a matrix names the designs like a variable but stays the harness's.
+    one, four = suites["s"].designs[3:]
+    assert (one.name, one.message_groups, one.variables) == ("m[message_groups=1]", 1, {"workers": 4})
+    assert (four.name, four.message_groups, four.variables) == ("m[message_groups=4]", 4, {"workers": 4})
     # Without the `environment` line the same values are Terraform variables.
     assert spec.as_environment({"workers": 8}, {}) == {"workers": 8}
     with pytest.raises(spec.SpecError) as error:
@@ -377,14 +382,16 @@ def test_a_design_can_pass_variables_as_environment_variables_matrix_values_incl
                     "e": {"root": "relay", "environment": {"workers": "lower"}},
                     "g": {"root": "relay", "message_groups": 4},
                     "h": {"root": "fifo", "message_groups": 0},
+                    "i": {"root": "fifo", "matrix": {"message_groups": [1, "4"]}},
                 },
-                "suites": {"s": {"kind": "drain", "designs": ["e", "g", "h"]}},
+                "suites": {"s": {"kind": "drain", "designs": ["e", "g", "h", "i"]}},
             }
         )
     message = str(error.value)
     assert "designs.e.environment.workers must name an environment variable" in message
     assert "designs.g.message_groups" in message
     assert "designs.h.message_groups" in message
+    assert "designs.i.message_groups" in message
 
 
 def test_deployment_names_fit_the_stacks_limit_and_stay_distinct() -> None:
@@ -474,9 +481,14 @@ def test_the_workers_table_shows_the_speed_up_over_one_worker_of_the_same_design
 
 def test_the_groups_columns_say_whether_every_group_kept_its_order() -> None:
     runs = [
-        _drain_run("one", 10.0, message_groups=1, group_order={"g0": {"results": 100, "inversions": 0}}),
         _drain_run(
-            "four",
+            "g[message_groups=1]",
+            10.0,
+            message_groups=1,
+            group_order={"g0": {"results": 100, "inversions": 0}},
+        ),
+        _drain_run(
+            "g[message_groups=4]",
             30.0,
             message_groups=4,
             group_order={"g0": {"results": 50, "inversions": 0}, "g1": {"results": 50, "inversions": 2}},
@@ -484,22 +496,24 @@ def test_the_groups_columns_say_whether_every_group_kept_its_order() -> None:
     ]
     runs[1]["note"] = "2 calls made by hand are subtracted."
     lines = drain_markdown(_document(runs)).splitlines()
-    assert "| 1 | 1.00 | - | - | yes |" in next(line for line in lines if "| one |" in line)
-    assert "four N=100: 2 calls made by hand are subtracted." in lines
-    assert "| 4 | 3.00 | - | - | no (g1: 2) |" in next(line for line in lines if "| four |" in line)
+    assert "| 1 | 1.00 | - | - | yes |" in next(line for line in lines if "=1] |" in line)
+    assert "g[message_groups=4] N=100: 2 calls made by hand are subtracted." in lines
+    assert "| 4 | 3.00 | - | - | no (g1: 2) |" in next(line for line in lines if "=4] |" in line)
 
 
-def test_a_group_speed_up_compares_runs_fed_the_same_way_only() -> None:
+def test_a_group_speed_up_compares_the_runs_of_one_design_only() -> None:
     from tests.bench.harness.report import group_speedup
 
     runs = [
-        _drain_run("mapping-1", 10.0, message_groups=1),
-        _drain_run("mapping-4", 11.0, message_groups=4),
-        _drain_run("poll-1", 8.0, message_groups=1, poller={"invocations": 10}),
-        _drain_run("poll-4", 28.0, message_groups=4, poller={"invocations": 10}),
+        _drain_run("mapping[message_groups=1]", 10.0, message_groups=1),
+        _drain_run("mapping[message_groups=4]", 11.0, message_groups=4),
+        _drain_run("poll[message_groups=1]", 8.0, message_groups=1, poller={"invocations": 10}),
+        _drain_run("poll[message_groups=4]", 28.0, message_groups=4, poller={"invocations": 10}),
+        _drain_run("slow[message_groups=4]", 2.0, message_groups=4),  # no 1-group run of its own
     ]
     assert group_speedup(runs[1], runs) == 1.1
     assert group_speedup(runs[3], runs) == 3.5
+    assert group_speedup(runs[4], runs) is None
     assert group_speedup(_drain_run("none", 5.0), runs) is None
     runs[2]["function_seconds"], runs[3]["function_seconds"] = 60.0, 20.0  # 600 and 200 ms per message
     assert group_speedup(runs[3], runs, by_function_time=True) == 3.0

@@ -177,7 +177,7 @@ def group_speedup(
     run: dict[str, Any], runs: list[dict[str, Any]], *, by_function_time: bool = False
 ) -> float | None:
     """A grouped run's messages per second (or per second of function time) over the 1-group run of the same
-    N fed the same way (by the mapping, or by the harness's poller); None without one."""
+    design and N (`name[message_groups=4]` over `name[message_groups=1]`); None without one."""
 
     def rate(r: dict[str, Any]) -> float | None:
         if by_function_time:
@@ -185,13 +185,14 @@ def group_speedup(
             return 1000 / ms if ms else None
         return r.get("messages_per_second")
 
-    if not run.get("message_groups") or not rate(run):
+    values = matrix_values(run["design"])
+    if "message_groups" not in values or not rate(run):
         return None
     for other in runs:
         if (
-            other.get("message_groups") == 1
+            base_name(other["design"]) == base_name(run["design"])
             and other["objects"] == run["objects"]
-            and (other.get("poller") is None) == (run.get("poller") is None)
+            and matrix_values(other["design"]) == {**values, "message_groups": "1"}
             and rate(other)
         ):
             return round(rate(run) / rate(other), 2)  # type: ignore[operator]

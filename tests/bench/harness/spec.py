@@ -47,7 +47,8 @@ class Design:
     """Longest a run can still be busy after the queue is empty (a final empty long poll)."""
     message_groups: int | None = None
     """FIFO: the harness enqueues EventBridge-shaped messages itself, spread over this many MessageGroupIds
-    (objects uploaded under the stack's excluded prefix, so its own route does not announce them too)."""
+    (objects uploaded under the stack's excluded prefix, so its own route does not announce them too). A
+    matrix may vary it like a variable (`matrix = { message_groups = [1, 4] }`); it stays the harness's."""
 
     @property
     def slug(self) -> str:
@@ -96,8 +97,10 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         if not isinstance(values, list) or not values:
             problems.append(f"{where}.matrix.{key} must be a non-empty list")
     groups = table.get("message_groups")
-    if groups is not None and (not isinstance(groups, int) or groups < 1 or root != "fifo"):
-        problems.append(f"{where}.message_groups must be a whole number >= 1, on the fifo root")
+    for value in [groups, *(matrix.get("message_groups") or [])]:
+        if value is not None and (not isinstance(value, int) or value < 1 or root != "fifo"):
+            problems.append(f"{where}.message_groups must be a whole number >= 1, on the fifo root")
+            break
     if problems:
         return []
     common = {
@@ -106,19 +109,24 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         "start": str(start),
         "mapping": bool(table.get("mapping", start in ("enable_mapping", "poll"))),
         "wait_time_seconds": float(table.get("wait_time_seconds", variables.get("wait_time_seconds", 10))),
-        "message_groups": groups,
     }
     if not matrix:
-        return [Design(name=name, variables=as_environment(variables, environment), **common)]
+        return [
+            Design(
+                name=name, variables=as_environment(variables, environment), message_groups=groups, **common
+            )
+        ]
     keys = sorted(matrix)
     designs = []
     for values in itertools.product(*(matrix[key] for key in keys)):
         chosen = dict(zip(keys, values, strict=True))
         label = ",".join(f"{key}={value}" for key, value in chosen.items())
+        design_groups = chosen.pop("message_groups", groups)  # the harness's, not a Terraform variable
         designs.append(
             Design(
                 name=f"{name}[{label}]",
                 variables=as_environment({**variables, **chosen}, environment),
+                message_groups=design_groups,
                 **common,
             )
         )

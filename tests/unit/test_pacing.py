@@ -25,6 +25,34 @@ class TestRateLimiter:
         assert min(gaps) == pytest.approx(0.05, abs=0.0011)
         assert (starts[-1] - starts[0]) / 99 == pytest.approx(0.05, rel=0.02)
 
+    def test_a_late_start_does_not_push_the_schedule_back(self) -> None:
+        # A dispatcher that gets round to each start 2 ms after its slot, at 50 per second (20 ms slots).
+        clock = FakeClock(0.0)
+        limiter = RateLimiter(50.0, clock=clock)
+        starts = []
+        while len(starts) < 500:
+            clock.advance(limiter.delay() + 0.002)
+            limiter.take()
+            starts.append(clock.now)
+        rate = (len(starts) - 1) / (starts[-1] - starts[0])
+        assert rate == pytest.approx(50.0, rel=0.001)  # a strict spacing from each start would make 45.5
+        assert rate <= 50.0 * (1 + 1e-9)
+
+    def test_no_second_holds_more_starts_than_the_cap_and_none_come_closer_than_three_quarters(self) -> None:
+        # Lateness that varies from 0 to 10 ms per start (a busy dispatcher), at 20 per second.
+        clock = FakeClock(0.0)
+        limiter = RateLimiter(20.0, clock=clock)
+        starts = []
+        for lateness in itertools.islice(itertools.cycle([0.0, 0.01, 0.003, 0.0, 0.007]), 400):
+            clock.advance(limiter.delay() + lateness)
+            limiter.take()
+            starts.append(clock.now)
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        assert min(gaps) >= 0.75 * 0.05 - 1e-9
+        for index, first in enumerate(starts):
+            assert sum(1 for t in starts[index:] if t <= first + 1.0) <= 21  # rate + 1 in a closed second
+        assert (len(starts) - 1) / (starts[-1] - starts[0]) <= 20.0 * (1 + 1e-9)
+
     def test_the_delay_says_how_long_to_wait(self) -> None:
         clock = FakeClock(0.0)
         limiter = RateLimiter(4.0, clock=clock)
@@ -41,7 +69,7 @@ class TestRateLimiter:
         limiter.take()
         clock.advance(60.0)
         limiter.take()
-        assert limiter.delay() == pytest.approx(0.1)
+        assert limiter.delay() == pytest.approx(0.1)  # the schedule restarts from now
 
     def test_the_next_start_carries_over_to_the_next_hop(self) -> None:
         clock = FakeClock(0.0)

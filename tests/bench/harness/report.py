@@ -8,7 +8,10 @@ import platform
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 from consumer.local.deploy import ROOT
 
@@ -151,20 +154,28 @@ def design_value(document: dict[str, Any], design: str, variable: str, environme
     return None if value is None else str(value)
 
 
-def speedup(run: dict[str, Any], runs: list[dict[str, Any]]) -> float | None:
-    """A run's messages per second over the 1-worker run of the same design and N (None without one)."""
+def over_one(
+    run: dict[str, Any], runs: list[dict[str, Any]], axis: str, rate: Callable[[dict[str, Any]], float | None]
+) -> float | None:
+    """`rate(run)` over that of the run of the same design and N with matrix value `axis` = 1
+    (`a[workers=4]` over `a[workers=1]`); None when the run has no such axis or there is no such run."""
     values = matrix_values(run["design"])
-    if "workers" not in values or not run.get("messages_per_second"):
+    if axis not in values or not rate(run):
         return None
     for other in runs:
         if (
             base_name(other["design"]) == base_name(run["design"])
             and other["objects"] == run["objects"]
-            and matrix_values(other["design"]) == {**values, "workers": "1"}
-            and other.get("messages_per_second")
+            and matrix_values(other["design"]) == {**values, axis: "1"}
+            and rate(other)
         ):
-            return round(run["messages_per_second"] / other["messages_per_second"], 2)
+            return round(rate(run) / rate(other), 2)  # type: ignore[operator]
     return None
+
+
+def speedup(run: dict[str, Any], runs: list[dict[str, Any]]) -> float | None:
+    """A run's messages per second over the 1-worker run of the same design and N (None without one)."""
+    return over_one(run, runs, "workers", lambda r: r.get("messages_per_second"))
 
 
 def function_ms(run: dict[str, Any]) -> float | None:
@@ -185,18 +196,7 @@ def group_speedup(
             return 1000 / ms if ms else None
         return r.get("messages_per_second")
 
-    values = matrix_values(run["design"])
-    if "message_groups" not in values or not rate(run):
-        return None
-    for other in runs:
-        if (
-            base_name(other["design"]) == base_name(run["design"])
-            and other["objects"] == run["objects"]
-            and matrix_values(other["design"]) == {**values, "message_groups": "1"}
-            and rate(other)
-        ):
-            return round(rate(run) / rate(other), 2)  # type: ignore[operator]
-    return None
+    return over_one(run, runs, "message_groups", rate)
 
 
 def order_kept(run: dict[str, Any]) -> str:

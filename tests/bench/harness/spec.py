@@ -110,21 +110,15 @@ def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Desig
         "mapping": bool(table.get("mapping", start in ("enable_mapping", "poll"))),
         "wait_time_seconds": float(table.get("wait_time_seconds", variables.get("wait_time_seconds", 10))),
     }
-    if not matrix:
-        return [
-            Design(
-                name=name, variables=as_environment(variables, environment), message_groups=groups, **common
-            )
-        ]
     keys = sorted(matrix)
     designs = []
-    for values in itertools.product(*(matrix[key] for key in keys)):
+    for values in itertools.product(*(matrix[key] for key in keys)):  # one empty product without a matrix
         chosen = dict(zip(keys, values, strict=True))
         label = ",".join(f"{key}={value}" for key, value in chosen.items())
         design_groups = chosen.pop("message_groups", groups)  # the harness's, not a Terraform variable
         designs.append(
             Design(
-                name=f"{name}[{label}]",
+                name=f"{name}[{label}]" if label else name,
                 variables=as_environment({**variables, **chosen}, environment),
                 message_groups=design_groups,
                 **common,

@@ -153,6 +153,20 @@ class _GroupScheduler:
         for index, record in enumerate(records):
             pending.setdefault(_group(record), deque()).append(index)
         busy: dict[int, str] = {}  # job token (the record's index) -> its group
+        try:
+            self._schedule(records, outcomes, pending, busy)
+        finally:
+            if busy:  # failed mid-batch: the pool outlives the invocation, and the next batch reuses tokens
+                self.pool.abandon()
+        return outcomes
+
+    def _schedule(
+        self,
+        records: list[dict[str, Any]],
+        outcomes: list[Any],
+        pending: dict[str, deque[int]],
+        busy: dict[int, str],
+    ) -> None:
         timeout = self.runner.engine.settings.message_timeout
         while pending or busy:
             for group in [g for g in pending if g not in busy.values()]:
@@ -174,7 +188,6 @@ class _GroupScheduler:
                 index = done.job.token
                 busy.pop(index)
                 outcomes[index] = self.processor.record_outcome(records[index], done.result)
-        return outcomes
 
 
 @dataclass(frozen=True, slots=True)

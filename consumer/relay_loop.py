@@ -13,6 +13,9 @@
 
 Both stop when a full long poll comes back empty with nothing in hand (drained), when the time left cannot fit
 another message, or when `should_stop` names a reason (Ctrl-C in `baton drain`, a lost chain lease).
+A parallel run that fails (an SQS or lease error) first finishes the messages in hand, sends their deletes and
+backoffs and hands back the rest: its pool outlives the run (one per Lambda environment), and no outcome may
+reach the next run.
 """
 
 from __future__ import annotations
@@ -163,13 +166,13 @@ class Queue:
         if changes:
             change_visibility(self.sqs, self.url, changes)
 
-    def release(self, messages: list[MessageTypeDef], summary: RelaySummary) -> None:
-        """Hand unstarted messages back at once (visibility 0), counted as released."""
+    def release(self, messages: list[MessageTypeDef], summary: RelaySummary, *, why: str) -> None:
+        """Hand unstarted messages back at once (visibility 0), counted as released; `why` is logged."""
         if not messages:
             return
         summary.released += len(messages)
         count(Metric.RELEASED, len(messages))
-        logger.info("time is up: returning unstarted messages to the queue", extra={"count": len(messages)})
+        logger.info(f"{why}: returning unstarted messages to the queue", extra={"count": len(messages)})
         self.revisit([(receipt_of(message), 0) for message in messages])
 
 
@@ -233,7 +236,7 @@ class SequentialDrain:
         revisit: list[tuple[Receipt, int]] = []
         for index, message in enumerate(messages):
             if budget.remaining() <= 0:
-                self.queue.release(messages[index:], summary)
+                self.queue.release(messages[index:], summary, why="time is up")
                 break
             receives = receive_count(message)
             result = self.queue.engine.process(
@@ -354,9 +357,47 @@ class ParallelDrain:
         self.pool.before_fork = self._ahead.settle
         try:
             self._drain(budget, summary, request_id, on_round, should_stop)
+        except Exception as error:
+            self._wind_down(summary, error)
+            raise
         finally:
             self.pool.before_fork = None
             self._ahead.close()
+            if self._in_hand:  # interrupted even while winding down: no outcome may reach the next run
+                self.pool.abandon()
+                self._in_hand.clear()
+
+    def _wind_down(self, summary: RelaySummary, error: Exception) -> None:
+        """After an error, before it propagates: finish the messages in hand, send their deletes and backoffs,
+        and hand back those not started, so that a retry (in this environment, whose pool outlives the run,
+        or in another) starts clean and neither redoes finished work nor waits out visibility timeouts.
+        Each step is best effort: SQS may be what failed."""
+        logger.error(
+            "the run failed: finishing the messages in hand and handing back the rest",
+            extra={"error": repr(error), "in_hand": len(self._in_hand), "waiting": len(self._waiting)},
+        )
+        steps: list[tuple[str, Callable[[], None]]] = []
+        if self._ahead.pending:
+            steps.append(("take the receive in flight", lambda: self._arrived(self._ahead.take(), summary)))
+        steps += [
+            ("hand back unstarted messages", lambda: self._hand_back(summary, "the run failed")),
+            ("finish the messages in hand", lambda: self._finish(summary)),
+            ("send deletes and backoffs", lambda: self._flush(summary, force=True)),
+        ]
+        for name, step in steps:
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - the run's own error is the one that propagates
+                logger.warning(f"winding down after the error: could not {name}", exc_info=True)
+
+    def _hand_back(self, summary: RelaySummary, why: str) -> None:
+        waiting, self._waiting = list(self._waiting), deque()
+        self.queue.release(waiting, summary, why=why)
+
+    def _finish(self, summary: RelaySummary) -> None:
+        """Collect outcomes until nothing is in hand; the pool's hard deadlines bound the wait."""
+        while self._in_hand:
+            self._wait(summary, 1.0)
 
     def _drain(
         self,
@@ -375,8 +416,7 @@ class ParallelDrain:
             if not receiving and self._ahead.pending:
                 self._arrived(self._ahead.take(), summary)
             if not receiving and self._waiting:
-                self.queue.release(list(self._waiting), summary)
-                self._waiting.clear()
+                self._hand_back(summary, f"the run stops ({summary.stop_reason})")
             self._dispatch(budget, request_id)
             if not receiving and not self._in_hand:
                 break

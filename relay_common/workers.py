@@ -196,6 +196,24 @@ class WorkerPool:
                 done.append(self._stop(worker, reason + " and replaced"))
         return done
 
+    def abandon(self) -> list[Job]:
+        """Kill and replace every busy worker, dropping its job, and return the jobs dropped.
+
+        For a caller that cannot wait for its outcomes (it is failing): the pool outlives the caller's run
+        (one per Lambda environment), and an outcome left in a pipe would reach the next run, which never
+        handed out that job. A dropped job's message was attempted; it returns after its visibility timeout.
+        """
+        dropped: list[Job] = []
+        for worker in list(self._workers):
+            if worker.job is not None:
+                dropped.append(worker.job)
+                logger.warning(
+                    "worker abandoned with its message in hand",
+                    extra={"message_id": worker.job.message_id, "worker_pid": worker.pid},
+                )
+                self._replace(worker)
+        return dropped
+
     # -- internals -------------------------------------------------------------------------------------
 
     def _receive(self, worker: _Worker) -> Done | None:
@@ -214,21 +232,22 @@ class WorkerPool:
         job = worker.job
         assert job is not None  # noqa: S101
         waited = self._clock() - worker.started
+        logger.error(
+            "worker stopped",
+            extra={"message_id": job.message_id, "worker_pid": worker.pid, "seconds": round(waited, 3)},
+        )
+        self._replace(worker)
+        result = self._engine.fail(job.message_id, WorkerStopped(job.message_id, reason), job.receive_count)
+        return Done(job, result, waited)
+
+    def _replace(self, worker: _Worker) -> None:
         _kill(worker.pid)
         _reap(worker.pid, timeout=2.0)
         with contextlib.suppress(OSError):
             worker.conn.close()
         self.replaced += 1
         count(Metric.WORKERS_REPLACED)
-        error = WorkerStopped(job.message_id, reason)
-        logger.error(
-            "worker stopped",
-            extra={"message_id": job.message_id, "worker_pid": worker.pid, "seconds": round(waited, 3)},
-        )
-        index = self._workers.index(worker)
-        self._workers[index] = self._fork()
-        result = self._engine.fail(job.message_id, error, job.receive_count)
-        return Done(job, result, waited)
+        self._workers[self._workers.index(worker)] = self._fork()
 
     def _fork(self) -> _Worker:
         if self.before_fork is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from consumer.fifo_handler import FifoConsumer
+from consumer.fifo_policy import FifoPolicyProcessor
 from consumer.relay_handler import RelayConsumer, RelaySummary, StopReason
 from relay_common.config import CoreSettings, FailurePolicy, FifoSettings, RelaySettings
 from relay_common.deadline import Budget
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
 
 
 class Journaling(BaseProcessor):
-    """Appends `key receive_count pid start end` per attempt. Keys say what to do: `sleep-<s>`, `fail`,
-    `hang`, `stuck-once` (signals blocked on the first receive: only a kill stops it)."""
+    """Appends `key receive_count pid start end` per attempt. Keys say what to do: `fail`, `hang`,
+    `stuck-once` (signals blocked on the first receive: only a kill stops it)."""
 
     def __init__(self, journal: Path, sleep: float = 0.0) -> None:
         self.journal, self.sleep = journal, sleep
@@ -198,28 +199,70 @@ def test_freed_workers_start_before_the_parent_waits_on_sqs(
     assert len(during) >= 3, (len(during), sqs.windows["receive_message"])
 
 
-def test_a_receive_that_fails_on_its_thread_fails_the_run(
+def test_a_receive_that_fails_on_its_thread_fails_the_run_and_leaves_nothing_behind(
     aws: Aws, tmp_path: Path, pools: list[WorkerPool]
 ) -> None:
-    """An error of a receive made ahead of time reaches the run as one made in line would; nothing is lost:
-    what was processed was deleted, and every other message is still in the queue (those received and not
-    started come back after their visibility timeout, like those of a run that failed in line)."""
-    queue = aws.queue("flaky", visibility=2)
-    enqueue(queue, [f"flaky/{i:02d}" for i in range(30)])
+    """An error of a receive made ahead of time reaches the run as one made in line would, after the run has
+    finished the messages in hand, deleted them and handed back those it had not started: the next run, on the
+    same consumer and pool (as Lambda reuses an environment), processes each remaining message once, at
+    once, and never sees an outcome of the failed run."""
+    queue = aws.queue("flaky", visibility=60)
+    keys = {f"flaky/{i:02d}" for i in range(30)}
+    enqueue(queue, sorted(keys))
     sqs = CountingSqs(aws.sqs, fail_on={"receive_message": 3})
-    consumer = relay_consumer(queue, Journaling(tmp_path / "j", sleep=0.05), pools, workers=2, sqs=sqs)
+    processor = Journaling(tmp_path / "j", sleep=0.2)
+    consumer = relay_consumer(queue, processor, pools, workers=2, sqs=sqs)
 
     with pytest.raises(ConnectionError, match="receive_message failed on purpose"):
         drain(consumer)
 
-    done = {row[0] for row in journal(tmp_path / "j")}
-    assert done, "messages were processed before the failing receive"
-    assert queue.depth()[1] > 0, "the failed run held received messages"
-    time.sleep(2.5)  # their visibility timeout
-    again = relay_consumer(queue, Journaling(tmp_path / "j2"), pools, workers=2)
-    assert drain(again)["stop_reason"] == "drained"
-    redone = {row[0] for row in journal(tmp_path / "j2")}
-    assert done | redone == {f"flaky/{i:02d}" for i in range(30)}
+    first = journal(tmp_path / "j")
+    assert first, "messages were processed before the failing receive"
+    assert all(row[4] for row in first), "every started message finished"
+    assert consumer.pool is not None
+    assert (consumer.pool.busy, consumer.pool.replaced) == (0, 0), "the messages in hand were finished"
+    assert queue.depth() == (30 - len(first), 0), "processed ones deleted, unstarted ones handed back at once"
+
+    summary = drain(consumer)
+
+    assert summary["stop_reason"] == "drained"
+    rows = journal(tmp_path / "j")
+    processed = Counter(row[0] for row in rows)
+    assert set(processed) == keys
+    assert max(processed.values()) == 1, "no message was processed twice"
+    assert summary["processed"] == 30 - len(first)
+    assert queue.depth() == (0, 0)
+
+
+def test_a_run_interrupted_with_messages_in_hand_abandons_their_workers(
+    aws: Aws, tmp_path: Path, pools: list[WorkerPool]
+) -> None:
+    """Interrupted where it cannot wind down (a BaseException), the run kills the workers busy with its
+    messages rather than leave their outcomes to the next run; those messages, attempted, come back after
+    their visibility timeout and are processed then."""
+    queue = aws.queue("interrupted", visibility=2)
+    keys = {f"int/{i:02d}" for i in range(6)}
+    enqueue(queue, sorted(keys))
+    consumer = relay_consumer(queue, Journaling(tmp_path / "j", sleep=10.0), pools, workers=2)
+    calls = itertools.count()
+
+    def interrupt() -> StopReason | None:
+        if next(calls) == 2:  # two messages in hand by now, each 10 s from done
+            raise KeyboardInterrupt
+        return None
+
+    budget = Budget(FakeContext(timeout=60), safety_margin=0.0)
+    with pytest.raises(KeyboardInterrupt):
+        consumer.drain(budget, RelaySummary("local", 0, "test"), should_stop=interrupt)
+
+    assert consumer.pool is not None
+    assert (consumer.pool.busy, consumer.pool.replaced) == (0, 2), "both busy workers killed and replaced"
+    assert journal(tmp_path / "j") == [], "killed before they finished"
+    time.sleep(2.5)  # the abandoned messages' visibility timeout
+    consumer = relay_consumer(queue, Journaling(tmp_path / "j", sleep=0.0), pools, workers=2)
+    assert drain(consumer)["stop_reason"] == "drained"
+    assert {row[0] for row in journal(tmp_path / "j")} == keys
+    assert queue.depth() == (0, 0)
 
 
 def test_failures_back_off_and_hangs_are_interrupted_in_the_worker(
@@ -417,6 +460,31 @@ def test_fifo_groups_run_in_parallel_and_in_order_within_each(
         for _, b_start, b_end in b_rows
     )
     assert overlapping, f"the groups ran one after another: {sorted(spans)}"
+
+
+def test_a_fifo_batch_that_fails_mid_way_leaves_no_job_in_the_pool(
+    aws: Aws, tmp_path: Path, pools: list[WorkerPool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool outlives the invocation and job tokens are record indexes, so an outcome left in a pipe by a
+    failed batch would be taken for a record of the next one: the failed batch abandons its busy workers."""
+    queue = aws.queue("pbroken", fifo=True, max_receive=3, visibility=300)
+    send_groups(queue, {"a": ["0"], "b": ["hang-1"], "c": ["hang-2"]})
+    consumer = fifo_consumer(queue, Journaling(tmp_path / "j"), pools, workers=3, policy=FailurePolicy.SKIP)
+    mapping = Mapping(queue, consumer, batch_size=3)
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("a hook failed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(FifoPolicyProcessor, "record_outcome", broken)
+        with pytest.raises(RuntimeError, match="a hook failed"):
+            mapping.invoke(mapping.poll())
+
+    assert consumer.pool is not None
+    assert (consumer.pool.busy, consumer.pool.replaced) == (0, 2), "the two records still running abandoned"
+    send_groups(queue, {"d": ["0"], "e": ["1"], "f": ["2"]})
+    assert mapping.invoke(mapping.poll()) == []
+    assert {row[0] for row in journal(tmp_path / "j")} >= {"a/0", "d/0", "e/1", "f/2"}
 
 
 def test_fifo_skip_in_parallel_reports_only_the_failure(

@@ -3,13 +3,13 @@
 * `SequentialDrain` (one worker): rounds of one long poll of up to 10 messages, each message processed in turn
   in this process, then one delete batch and one visibility batch. Its stop rule: no round starts unless the
   longest round so far (or the wait time) still fits.
-* `ParallelDrain` (several workers): messages go to a `WorkerPool` as workers free up, and the next receive
-  is issued on a thread (`AheadReceive`) while the current messages are still being processed, so neither
-  the workers nor the parent wait on SQS. Deletes and visibility changes are still sent in batches of 10.
-  It never holds more messages (in hand or waiting) than
-  the time left can finish at the per-message time measured so far, since a message received and handed back
-  unstarted has spent a receive toward maxReceiveCount for nothing; what it does hand back is counted as
-  released. A `RateLimiter` spaces message starts when the user caps the rate.
+* `ParallelDrain` (several workers): messages go to a `WorkerPool` as workers free up; the next receive is
+  issued on one thread while the current messages are still being processed, and deletes and visibility
+  changes (still in batches of 10) are sent on another (`Background`), so neither the workers nor the parent
+  wait on SQS. It never holds more messages (in hand or waiting) than the time left can finish at the
+  per-message time measured so far, since a message received and handed back unstarted has spent a receive
+  toward maxReceiveCount for nothing; what it does hand back is counted as released. A `RateLimiter` spaces
+  message starts when the user caps the rate.
 
 Both stop when a full long poll comes back empty with nothing in hand (drained), when the time left cannot fit
 another message, or when `should_stop` names a reason (Ctrl-C in `baton drain`, a lost chain lease).
@@ -27,12 +27,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from relay_common.observability import Metric, count, logger
 from relay_common.pacing import RateLimiter, Throughput
 from relay_common.processing import MessageEngine, MessageResult, Outcome
-from relay_common.sqs import BATCH_LIMIT, Receipt, change_visibility, delete_messages
+from relay_common.sqs import BATCH_LIMIT, BatchOutcome, Receipt, change_visibility, delete_messages
 from relay_common.workers import Job, WorkerPool
 
 if TYPE_CHECKING:
@@ -96,6 +97,11 @@ class RelaySummary:
         data["seconds"] = round(self.seconds, 3)
         return data
 
+    def count_deletes(self, outcome: BatchOutcome) -> None:
+        """Count a delete call's outcome."""
+        self.deleted += len(outcome.succeeded)
+        self.delete_failures += len(outcome.failed)
+
     def tally(self, result: MessageResult) -> None:
         """Count one message's outcome."""
         if result.outcome is Outcome.PROCESSED:
@@ -156,10 +162,14 @@ class Queue:
 
     def delete(self, receipts: list[Receipt], summary: RelaySummary) -> None:
         """Delete in batches of 10; failures are counted (the messages come back and idempotency absorbs)."""
-        if receipts:
-            deleted = delete_messages(self.sqs, self.url, receipts)
-            summary.deleted += len(deleted.succeeded)
-            summary.delete_failures += len(deleted.failed)
+        summary.count_deletes(self.send(receipts, []))
+
+    def send(self, deletes: list[Receipt], changes: list[tuple[Receipt, int]]) -> BatchOutcome:
+        """Deletes, then visibility changes, in batches of 10; the deletes' outcome. Safe on another thread:
+        it leaves the summary to the caller."""
+        deleted = delete_messages(self.sqs, self.url, deletes) if deletes else BatchOutcome()
+        self.revisit(changes)
+        return deleted
 
     def revisit(self, changes: list[tuple[Receipt, int]]) -> None:
         """Set visibility timeouts in batches of 10 (backoffs, and 0 for messages handed back)."""
@@ -255,68 +265,64 @@ class SequentialDrain:
         self.queue.revisit(revisit)
 
 
-class AheadReceive:
-    """One receive at a time on a thread of its own, so the parent keeps serving its workers meanwhile.
+class Background(Generic[T]):
+    """One call at a time on a thread of its own, so the parent keeps serving its workers meanwhile.
 
-    Why a thread: the parent's work between outcomes is to hand freed workers their next message and to send
-    batched deletes; a long poll of even one second made in line left finished workers idle for that long.
-    A thread only waits on the socket here (the GIL is released), and only one receive is ever in flight, so
-    the receiver client is never used by two threads at once. `wake` turns readable when the receive is done,
-    so the parent waits on it beside its workers' pipes. Before the pool forks a worker it calls `settle`:
-    a fork copies the forking thread only, and a lock this one held mid-call would stay held in the child.
+    Why threads: the parent's work between outcomes is to hand freed workers their next message, on time for
+    the rate cap's slots; an SQS call made in line (a long poll of even one second, a delete batch of a few
+    milliseconds) left finished workers idle for that long and made starts late. A thread here only waits on a
+    socket (the GIL is released), and a `Background` has one call in flight at most, so its client is never
+    used by two of its calls at once. A finished call writes a byte to a wake-up socket that all of a drain's
+    `Background`s share and `take` reads one, so the socket is readable exactly while a finished call waits
+    to be taken: the parent waits on it beside its workers' pipes. Before the pool forks a worker the parent
+    calls `settle`: a fork copies the forking thread only, and a lock another thread held mid-call would stay
+    held in the child.
     """
 
-    def __init__(self, queue: Queue) -> None:
-        self._queue = queue
+    def __init__(self, name: str, wake: socket.socket, signal: socket.socket) -> None:
+        self._name = name
+        self._wake, self._signal = wake, signal
         self._thread: threading.Thread | None = None
-        self._messages: list[MessageTypeDef] = []
+        self._value: T | None = None
         self._error: BaseException | None = None
-        self.wake, self._signal = socket.socketpair()
 
     @property
     def pending(self) -> bool:
-        """Whether a receive has been started and not yet taken."""
+        """Whether a call has been started and not yet taken."""
         return self._thread is not None
 
-    def start(self, limit: int, wait: int) -> None:
-        """Begin receiving up to `limit` messages with a long poll of `wait` seconds."""
+    def start(self, call: Callable[[], T]) -> None:
+        """Begin `call` on the thread."""
         if self._thread is not None:
-            raise RuntimeError("a receive is already in flight")
-        self._thread = threading.Thread(
-            target=self._fetch, args=(limit, wait), name="baton-receive", daemon=True
-        )
+            raise RuntimeError(f"{self._name}: a call is already in flight")
+        self._thread = threading.Thread(target=self._run, args=(call,), name=self._name, daemon=True)
         self._thread.start()
 
     def done(self) -> bool:
-        """Whether the receive in flight has returned."""
+        """Whether the call in flight has returned."""
         return self._thread is not None and not self._thread.is_alive()
 
     def settle(self) -> None:
-        """Block until the receive in flight (if any) has returned."""
+        """Block until the call in flight (if any) has returned."""
         if self._thread is not None:
             self._thread.join()
 
-    def take(self) -> list[MessageTypeDef]:
-        """The messages of the finished receive (waiting for it), counted as received; its error re-raised."""
+    def take(self) -> T:
+        """The finished call's value (waiting for it); its error re-raised."""
+        if self._thread is None:
+            raise RuntimeError(f"{self._name}: nothing to take")
         self.settle()
         self._thread = None
-        self.wake.recv(1)
-        messages, self._messages = self._messages, []
+        self._wake.recv(1)
+        value, self._value = self._value, None
         error, self._error = self._error, None
         if error is not None:
             raise error
-        count(Metric.RECEIVED, len(messages))
-        return messages
+        return value  # type: ignore[return-value]  # set by the finished call
 
-    def close(self) -> None:
-        """Close the wake-up sockets (after `settle`)."""
-        self.settle()
-        self.wake.close()
-        self._signal.close()
-
-    def _fetch(self, limit: int, wait: int) -> None:
+    def _run(self, call: Callable[[], T]) -> None:
         try:
-            self._messages = self._queue.fetch(limit, wait)
+            self._value = call()
         except BaseException as error:  # noqa: BLE001 - handed to the parent's thread by `take`
             self._error = error
         finally:
@@ -324,7 +330,7 @@ class AheadReceive:
 
 
 class ParallelDrain:
-    """Several workers, receive-ahead, a capacity bound and an optional rate cap (module docstring)."""
+    """Workers, receives and sends on threads, a capacity bound and a rate cap (module docstring)."""
 
     def __init__(
         self, queue: Queue, pool: WorkerPool, limiter: RateLimiter, *, log_keys: dict[str, Any] | None = None
@@ -341,7 +347,9 @@ class ParallelDrain:
         self._oldest_pending = 0.0
         self._dry = False
         self._tokens = 0
-        self._ahead = AheadReceive(queue)
+        self._wake, self._signal = socket.socketpair()
+        self._ahead: Background[list[MessageTypeDef]] = Background("baton-receive", self._wake, self._signal)
+        self._sender: Background[BatchOutcome] = Background("baton-send", self._wake, self._signal)
 
     def run(
         self,
@@ -354,7 +362,7 @@ class ParallelDrain:
     ) -> None:
         """Drain until the queue is empty, time is up, or told to stop; then finish what is in hand."""
         summary.workers = self.pool.size
-        self.pool.before_fork = self._ahead.settle
+        self.pool.before_fork = self._settle
         try:
             self._drain(budget, summary, request_id, on_round, should_stop)
         except Exception as error:
@@ -362,10 +370,16 @@ class ParallelDrain:
             raise
         finally:
             self.pool.before_fork = None
-            self._ahead.close()
+            self._settle()
+            self._wake.close()
+            self._signal.close()
             if self._in_hand:  # interrupted even while winding down: no outcome may reach the next run
                 self.pool.abandon()
                 self._in_hand.clear()
+
+    def _settle(self) -> None:
+        self._ahead.settle()
+        self._sender.settle()
 
     def _wind_down(self, summary: RelaySummary, error: Exception) -> None:
         """After an error, before it propagates: finish the messages in hand, send their deletes and backoffs,
@@ -378,7 +392,9 @@ class ParallelDrain:
         )
         steps: list[tuple[str, Callable[[], None]]] = []
         if self._ahead.pending:
-            steps.append(("take the receive in flight", lambda: self._arrived(self._ahead.take(), summary)))
+            steps.append(("take the receive in flight", lambda: self._arrived(self._take_receive(), summary)))
+        if self._sender.pending:
+            steps.append(("finish the send in flight", lambda: self._take_send(summary)))
         steps += [
             ("hand back unstarted messages", lambda: self._hand_back(summary, "the run failed")),
             ("finish the messages in hand", lambda: self._finish(summary)),
@@ -414,14 +430,14 @@ class ParallelDrain:
                 if stop is not None:
                     summary.stop_reason, receiving = stop, False
             if not receiving and self._ahead.pending:
-                self._arrived(self._ahead.take(), summary)
+                self._arrived(self._take_receive(), summary)
             if not receiving and self._waiting:
                 self._hand_back(summary, f"the run stops ({summary.stop_reason})")
             self._dispatch(budget, request_id)
             if not receiving and not self._in_hand:
                 break
             self._wait(summary, self._pause(budget, receiving))
-            self._dispatch(budget, request_id)  # freed workers start before the deletes go out
+            self._dispatch(budget, request_id)  # freed workers start before anything else is done
             self._flush(summary, force=False)
             if on_round is not None:
                 on_round(summary)
@@ -455,14 +471,16 @@ class ParallelDrain:
         if self._ahead.pending:
             if not self._ahead.done():
                 return None
-            self._arrived(self._ahead.take(), summary)
+            self._arrived(self._take_receive(), summary)
         plan = self._plan(budget)
         if plan is None or isinstance(plan, StopReason):
             return plan
         limit, wait = plan
         if self._in_hand or self._waiting:
-            self._ahead.start(limit, wait)
+            self._ahead.start(partial(self.queue.fetch, limit, wait))
             return None
+        if self._sender.pending:
+            self._take_send(summary)  # its backoffs too must be set before the poll that decides "drained"
         if self._revisits:
             # Failed messages get their backoff before the poll that decides "drained": with a backoff of 0
             # they are visible again and this run retries them, as a round-based run would.
@@ -471,6 +489,14 @@ class ParallelDrain:
         messages = self.queue.receive(limit, wait)
         self._arrived(messages, summary)
         return None if messages else StopReason.DRAINED
+
+    def _take_receive(self) -> list[MessageTypeDef]:
+        messages = self._ahead.take()
+        count(Metric.RECEIVED, len(messages))
+        return messages
+
+    def _take_send(self, summary: RelaySummary) -> None:
+        summary.count_deletes(self._sender.take())
 
     def _arrived(self, messages: list[MessageTypeDef], summary: RelaySummary) -> None:
         # After an empty poll ahead of time, the next one waits until nothing is in hand: a long poll then
@@ -511,10 +537,10 @@ class ParallelDrain:
             return self.limiter.delay()  # only the rate cap holds the next start back
         if receiving and not self._ahead.pending and isinstance(self._plan(budget), tuple):
             return 0.0  # go and receive
-        return 1.0  # until an outcome or a receive arrives (or a hard deadline comes)
+        return 1.0  # until an outcome, a receive or a send arrives (or a hard deadline comes)
 
     def _wait(self, summary: RelaySummary, seconds: float) -> None:
-        wake = self._ahead.wake if self._ahead.pending else None
+        wake = self._wake if self._ahead.pending or self._sender.pending else None
         if not self._in_hand and wake is None:
             if seconds > 0:
                 time.sleep(seconds)
@@ -533,14 +559,22 @@ class ParallelDrain:
                 )
 
     def _flush(self, summary: RelaySummary, *, force: bool) -> None:
-        """Send full batches; partial ones at the end of the run or when they have waited long enough."""
-        force = force or time.monotonic() - self._oldest_pending >= FLUSH_AFTER_SECONDS
-        send, self._deletes = _batches(self._deletes, force)
-        self.queue.delete(send, summary)
-        changes, self._revisits = _batches(self._revisits, force)
-        self.queue.revisit(changes)
-        if force:
+        """Send full batches of deletes and visibility changes on the send thread, partial ones when they have
+        waited long enough; one send in flight, what comes meanwhile goes with the next. `force` (the run
+        ends): everything, and wait for it."""
+        if self._sender.pending:
+            if not force and not self._sender.done():
+                return
+            self._take_send(summary)
+        partial_too = force or time.monotonic() - self._oldest_pending >= FLUSH_AFTER_SECONDS
+        deletes, self._deletes = _batches(self._deletes, partial_too)
+        changes, self._revisits = _batches(self._revisits, partial_too)
+        if partial_too:
             self._oldest_pending = time.monotonic()
+        if deletes or changes:
+            self._sender.start(partial(self.queue.send, deletes, changes))
+        if force and self._sender.pending:
+            self._take_send(summary)
 
 
 def _batches(items: list[T], everything: bool) -> tuple[list[T], list[T]]:

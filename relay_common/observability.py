@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable
 from enum import StrEnum
@@ -53,32 +54,36 @@ class Metric(StrEnum):
 
 
 _counts: Counter[Metric] = Counter()
+_counts_lock = threading.Lock()
+"""The relay's send thread counts failed deletes while the parent counts outcomes. No thread holds it across
+a fork: the relay settles its threads before the pool forks."""
 
 
 def count(metric: Metric, value: int = 1) -> None:
     """Add `value` to a count metric. Counts are summed in memory and published once per invocation, so a run
     of thousands of messages emits one EMF document, not one value per message."""
     if value:
-        _counts[metric] += value
+        with _counts_lock:
+            _counts[metric] += value
 
 
 def take_counts() -> dict[str, int]:
     """The counts summed so far, cleared (a worker process sends them to its parent with each outcome)."""
-    taken = {metric.value: value for metric, value in _counts.items()}
-    _counts.clear()
+    with _counts_lock:
+        taken = {metric.value: value for metric, value in _counts.items()}
+        _counts.clear()
     return taken
 
 
 def publish_counts() -> None:
     """Hand the invocation's summed counts to Powertools Metrics (flushed by `log_metrics`)."""
-    for metric, value in sorted(_counts.items()):
-        metrics.add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
-    _counts.clear()
+    for name, value in sorted(take_counts().items()):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 def discard_counts() -> None:
     """Forget the summed counts (a local run such as `baton drain` publishes none)."""
-    _counts.clear()
+    take_counts()
     metrics.clear_metrics()
 
 

@@ -199,6 +199,28 @@ def test_freed_workers_start_before_the_parent_waits_on_sqs(
     assert len(during) >= 3, (len(during), sqs.windows["receive_message"])
 
 
+def test_deletes_go_out_on_their_own_thread_while_workers_take_new_messages(
+    aws: Aws, tmp_path: Path, pools: list[WorkerPool]
+) -> None:
+    """Deletes and visibility changes are sent on a thread of their own, one send in flight: starts go on
+    while a slow delete batch is out (made in line, it would hold every start until it returned), and what
+    finishes meanwhile goes with the next send, still in batches of 10."""
+    queue = aws.queue("slowdel")
+    keys = [f"slowdel/{i:02d}" for i in range(60)]
+    enqueue(queue, keys)
+    sqs = CountingSqs(aws.sqs, delays={"delete_message_batch": 0.5})
+    consumer = relay_consumer(queue, Journaling(tmp_path / "j", sleep=0.05), pools, workers=4, sqs=sqs)
+
+    summary = drain(consumer)
+
+    assert (summary["stop_reason"], summary["processed"], summary["deleted"]) == ("drained", 60, 60)
+    assert queue.depth() == (0, 0)
+    starts = [row[3] for row in journal(tmp_path / "j")]
+    during = [t for t in starts if any(a + 0.1 < t < b for a, b in sqs.windows["delete_message_batch"])]
+    assert len(during) >= 10, (len(during), sqs.windows["delete_message_batch"])
+    assert sqs.calls["delete_message_batch"] <= 60 // 10 + 2, dict(sqs.calls)
+
+
 def test_a_receive_that_fails_on_its_thread_fails_the_run_and_leaves_nothing_behind(
     aws: Aws, tmp_path: Path, pools: list[WorkerPool]
 ) -> None:

@@ -110,6 +110,12 @@ def test_suites_expand_a_matrix_and_report_every_problem_at_once() -> None:
     assert designs[1].slug == "w-workers-4"
     assert designs[2].mapping
     assert not designs[0].mapping
+    chosen, unknown = suites["s"].only(["w", "m[workers=1]", "nope"])
+    assert [d.name for d in chosen.designs] == ["w[workers=1]", "w[workers=4]"], (
+        "a base name selects its matrix"
+    )
+    assert unknown == ["m[workers=1]", "nope"]
+    assert [d.name for d in suites["s"].only(["w[workers=4]"])[0].designs] == ["w[workers=4]"]
     assert suites["s"].settings == {"sizes": [10]}
     with pytest.raises(spec.SpecError) as error:
         spec.parse(

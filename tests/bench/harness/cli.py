@@ -69,11 +69,10 @@ def run_suite(  # noqa: PLR0912 - one dispatch over the suite kinds
         print(f"LocalStack's log {LOCALSTACK_LOG} is missing: start LocalStack with `make localstack-up`")
         return 2
     if args.designs:
-        unknown = set(args.designs) - {design.name for design in suite.designs}
+        suite, unknown = suite.only(args.designs)
         if unknown:
             print(f"not designs of {suite.name}: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
-        suite = dataclasses.replace(suite, designs=tuple(d for d in suite.designs if d.name in args.designs))
     settings: dict[str, Any] = dict(suite.settings)
     if args.sizes:
         settings["sizes"] = args.sizes

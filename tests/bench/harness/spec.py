@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,17 @@ class Suite:
     description: str
     designs: tuple[Design, ...]
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def only(self, names: list[str]) -> tuple[Suite, list[str]]:
+        """This suite with the designs `names` select, and the names that select none. A name is a design's
+        full name (`relay-50ms[workers=8]`) or a matrix design's base name (`relay-50ms`: all its points)."""
+        chosen = [d for d in self.designs if any(_selects(name, d.name) for name in names)]
+        unknown = [name for name in names if not any(_selects(name, d.name) for d in self.designs)]
+        return replace(self, designs=tuple(chosen)), unknown
+
+
+def _selects(name: str, design: str) -> bool:
+    return design == name or design.startswith(f"{name}[")
 
 
 def _expand(name: str, table: dict[str, Any], problems: list[str]) -> list[Design]:

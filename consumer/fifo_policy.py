@@ -153,11 +153,8 @@ class _GroupScheduler:
         for index, record in enumerate(records):
             pending.setdefault(_group(record), deque()).append(index)
         busy: dict[int, str] = {}  # job token (the record's index) -> its group
-        try:
+        with self.pool.session():  # a batch failing mid-way leaves no outcome for the next (same tokens)
             self._schedule(records, outcomes, pending, busy)
-        finally:
-            if busy:  # failed mid-batch: the pool outlives the invocation, and the next batch reuses tokens
-                self.pool.abandon()
         return outcomes
 
     def _schedule(

@@ -363,19 +363,18 @@ class ParallelDrain:
         """Drain until the queue is empty, time is up, or told to stop; then finish what is in hand."""
         summary.workers = self.pool.size
         self.pool.before_fork = self._settle
-        try:
-            self._drain(budget, summary, request_id, on_round, should_stop)
-        except Exception as error:
-            self._wind_down(summary, error)
-            raise
-        finally:
-            self.pool.before_fork = None
-            self._settle()
-            self._wake.close()
-            self._signal.close()
-            if self._in_hand:  # interrupted even while winding down: no outcome may reach the next run
-                self.pool.abandon()
-                self._in_hand.clear()
+        # Interrupted even while winding down, the session still leaves no outcome for the next run.
+        with self.pool.session():
+            try:
+                self._drain(budget, summary, request_id, on_round, should_stop)
+            except Exception as error:
+                self._wind_down(summary, error)
+                raise
+            finally:
+                self.pool.before_fork = None
+                self._settle()
+                self._wake.close()
+                self._signal.close()
 
     def _settle(self) -> None:
         self._ahead.settle()

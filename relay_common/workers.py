@@ -33,7 +33,7 @@ from relay_common.errors import WorkerStopped
 from relay_common.observability import Metric, count, logger, take_counts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from relay_common.processing import MessageEngine, MessageResult
 
@@ -196,23 +196,24 @@ class WorkerPool:
                 done.append(self._stop(worker, reason + " and replaced"))
         return done
 
-    def abandon(self) -> list[Job]:
-        """Kill and replace every busy worker, dropping its job, and return the jobs dropped.
+    @contextlib.contextmanager
+    def session(self) -> Iterator[WorkerPool]:
+        """One caller's use of the pool (a relay run, a FIFO batch): however it ends, no job is left in hand.
 
-        For a caller that cannot wait for its outcomes (it is failing): the pool outlives the caller's run
-        (one per Lambda environment), and an outcome left in a pipe would reach the next run, which never
-        handed out that job. A dropped job's message was attempted; it returns after its visibility timeout.
-        """
-        dropped: list[Job] = []
-        for worker in list(self._workers):
-            if worker.job is not None:
-                dropped.append(worker.job)
-                logger.warning(
-                    "worker abandoned with its message in hand",
-                    extra={"message_id": worker.job.message_id, "worker_pid": worker.pid},
-                )
-                self._replace(worker)
-        return dropped
+        The pool outlives its callers (one per Lambda environment, kept after a function error), and callers
+        number their jobs afresh, so an outcome left in a pipe would be taken for a job of the next caller.
+        A caller that finished normally has nothing in hand; one that failed mid-way has its busy workers
+        killed and replaced here, and their messages, attempted, return after their visibility timeout."""
+        try:
+            yield self
+        finally:
+            for worker in list(self._workers):
+                if worker.job is not None:
+                    logger.warning(
+                        "worker abandoned with its message in hand",
+                        extra={"message_id": worker.job.message_id, "worker_pid": worker.pid},
+                    )
+                    self._replace(worker)
 
     # -- internals -------------------------------------------------------------------------------------
 

@@ -143,6 +143,12 @@ def enqueue(queue: Queue, keys: list[str]) -> None:
     queue.send_many([notification_body(s3_notification("bucket", key)) for key in keys])
 
 
+def starts_during(path: Path, windows: list[tuple[float, float]]) -> list[float]:
+    """Journaled starts inside a call's windows. A job handed out just before a call began may start a moment
+    after; 0.1 s leaves those out."""
+    return [row[3] for row in journal(path) if any(a + 0.1 < row[3] < b for a, b in windows)]
+
+
 def drain(consumer: RelayConsumer, seconds: float = 60.0, **kwargs: Any) -> dict[str, Any]:
     return consumer.handle({}, FakeContext(timeout=seconds), **kwargs)  # type: ignore[arg-type]
 
@@ -193,9 +199,7 @@ def test_freed_workers_start_before_the_parent_waits_on_sqs(
     summary = drain(consumer)
 
     assert (summary["stop_reason"], summary["processed"], summary["deleted"]) == ("drained", 40, 40)
-    starts = [row[3] for row in journal(tmp_path / "j")]
-    # A job handed out just before a receive began may start a moment after; 0.1 s leaves those out.
-    during = [t for t in starts if any(a + 0.1 < t < b for a, b in sqs.windows["receive_message"])]
+    during = starts_during(tmp_path / "j", sqs.windows["receive_message"])
     assert len(during) >= 3, (len(during), sqs.windows["receive_message"])
 
 
@@ -215,8 +219,7 @@ def test_deletes_go_out_on_their_own_thread_while_workers_take_new_messages(
 
     assert (summary["stop_reason"], summary["processed"], summary["deleted"]) == ("drained", 60, 60)
     assert queue.depth() == (0, 0)
-    starts = [row[3] for row in journal(tmp_path / "j")]
-    during = [t for t in starts if any(a + 0.1 < t < b for a, b in sqs.windows["delete_message_batch"])]
+    during = starts_during(tmp_path / "j", sqs.windows["delete_message_batch"])
     assert len(during) >= 10, (len(during), sqs.windows["delete_message_batch"])
     assert sqs.calls["delete_message_batch"] <= 60 // 10 + 2, dict(sqs.calls)
 
